@@ -1,0 +1,84 @@
+// No orphan QEMU: QEMU is started under `setpriv --pdeathsig SIGKILL` (the kernel kills it when
+// we die, even by SIGKILL), and every live instance is also killed on exit and on SIGTERM/SIGINT/SIGHUP.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+interface Tracked { pid: number; tmpDir: string }
+const live = new Map<number, Tracked>();
+let hooked = false;
+
+/** Finds an executable on PATH (or checks an explicit path); undefined when absent. */
+export function findExecutable(nameOrPath: string, envPath = process.env.PATH ?? ''): string | undefined {
+  const ok = (p: string) => {
+    try { fs.accessSync(p, fs.constants.X_OK); return fs.statSync(p).isFile(); } catch { return false; }
+  };
+  if (nameOrPath.includes('/')) return ok(nameOrPath) ? path.resolve(nameOrPath) : undefined;
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, nameOrPath);
+    if (ok(p)) return p;
+  }
+  return undefined;
+}
+
+let setprivCache: string | null | undefined;
+/** `setpriv` if it exists and supports --pdeathsig (util-linux ≥ 2.33), else null. */
+export function pdeathsigWrapper(): string | null {
+  if (setprivCache !== undefined) return setprivCache;
+  const p = findExecutable('setpriv');
+  setprivCache = null;
+  if (p) {
+    const r = spawnSync(p, ['--help'], { encoding: 'utf8', timeout: 5000 });
+    if (typeof r.stdout === 'string' && r.stdout.includes('--pdeathsig')) setprivCache = p;
+  }
+  return setprivCache;
+}
+
+/** The command and arguments that run `bin args` so that it dies with this process. */
+export function wrapForParentDeath(bin: string, args: readonly string[]): { cmd: string; argv: string[]; guarded: boolean } {
+  const sp = pdeathsigWrapper();
+  if (sp) return { cmd: sp, argv: ['--pdeathsig', 'SIGKILL', '--', bin, ...args], guarded: true };
+  return { cmd: bin, argv: [...args], guarded: false };
+}
+
+export function track(pid: number, tmpDir: string): void {
+  live.set(pid, { pid, tmpDir });
+  hookProcess();
+}
+
+export function untrack(pid: number): void {
+  live.delete(pid);
+}
+
+/** PIDs of QEMU processes this module still considers alive (for tests and diagnostics). */
+export function livePids(): number[] {
+  return [...live.keys()];
+}
+
+/** Synchronous last-resort cleanup: SIGKILL every tracked QEMU and remove its temp dir. */
+export function killAllSync(): void {
+  for (const t of live.values()) {
+    try { process.kill(t.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try { fs.rmSync(t.tmpDir, { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+  live.clear();
+}
+
+function hookProcess(): void {
+  if (hooked) return;
+  hooked = true;
+  // 'exit' also fires after an uncaught exception, so crashes are covered too.
+  process.on('exit', killAllSync);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAllSync();
+      // If nobody else handles the signal, behave as if we had not listened: die by it.
+      if (process.listenerCount(sig) === 1) {
+        process.removeListener(sig, onSignal);
+        process.kill(process.pid, sig);
+      }
+    };
+    process.on(sig, onSignal);
+  }
+}
