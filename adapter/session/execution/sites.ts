@@ -1,0 +1,72 @@
+// Keeps the target's Z points equal to what the breakpoint table wants, and steps a vCPU off a
+// breakpoint (QEMU re-hits at once when continuing from one: remove, step, re-insert).
+import type { BreakpointKind, StopEvent } from '../../rsp';
+import type { RspThreadId } from '../../common/types';
+import { ExoError } from '../../common/errors';
+import { BreakpointTable, diffSites, Site, siteKey } from '../breakpoints/table';
+import type { ExecTarget } from '../ports';
+
+const zKind = (s: Site): BreakpointKind => s.kind;
+
+export class SiteManager {
+  private readonly installed = new Map<string, Site>();
+  /** Sites the target refused, with the reason (shown on the breakpoint). */
+  readonly failures = new Map<string, string>();
+
+  constructor(private readonly target: ExecTarget, readonly table: BreakpointTable) {}
+
+  /** Inserts and removes Z points so the target matches the table. */
+  async sync(): Promise<void> {
+    const { insert, remove } = diffSites(this.installed, this.table.desiredSites());
+    for (const s of remove) {
+      const k = siteKey(s);
+      this.installed.delete(k);
+      this.failures.delete(k);
+      try { await this.target.removeBreakpoint(zKind(s), s.addr, s.length); } catch (e) {
+        if (e instanceof ExoError && e.kind === 'target') continue; // already gone on the stub
+        throw e;
+      }
+    }
+    for (const s of insert) {
+      const k = siteKey(s);
+      try {
+        await this.target.insertBreakpoint(zKind(s), s.addr, s.length);
+        this.installed.set(k, s);
+        this.failures.delete(k);
+      } catch (e) {
+        if (!(e instanceof ExoError && e.kind === 'target')) throw e;
+        this.failures.set(k, `QEMU refused the breakpoint at 0x${s.addr.toString(16)}: ${e.message}`);
+      }
+    }
+  }
+
+  installedCodeSitesAt(addr: bigint): Site[] {
+    return [...this.installed.values()].filter(s => s.kind === 'sw' && s.addr === addr);
+  }
+
+  /**
+   * Steps `thread` one instruction, first lifting any breakpoint at its rip so it does not
+   * re-hit, and retrying QEMU's rare spurious steps that leave rip unchanged.
+   */
+  async stepOff(thread: RspThreadId, rip: bigint, stepTimeoutMs: number): Promise<StopEvent> {
+    const lifted = this.installedCodeSitesAt(rip);
+    for (const s of lifted) await this.target.removeBreakpoint('sw', s.addr, s.length);
+    try {
+      return await stepRetrying(this.target, thread, rip, stepTimeoutMs);
+    } finally {
+      for (const s of lifted) await this.target.insertBreakpoint('sw', s.addr, s.length);
+    }
+  }
+}
+
+/** One instruction of `thread`; a T05 that left rip unchanged is retried (QEMU quirk). */
+export async function stepRetrying(target: ExecTarget, thread: RspThreadId, rip: bigint, timeoutMs: number): Promise<StopEvent> {
+  let stop: StopEvent | undefined;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    stop = await target.step(thread, timeoutMs);
+    if (stop.exited !== undefined || stop.terminated || stop.watch || stop.signal !== 5) return stop;
+    const regs = await target.readRegisters(thread);
+    if (regs.get('rip') !== rip) return stop;
+  }
+  return stop as StopEvent;
+}

@@ -1,0 +1,175 @@
+// Stepping state machine for one vCPU: by instruction or by source line, in/over/out. Calls are
+// stepped over with a hidden return-address breakpoint (never by single-stepping the callee);
+// only the stepping vCPU moves unless steppingMode says otherwise.
+import type { RegisterValues, StopEvent } from '../../rsp';
+import type { RspThreadId } from '../../common/types';
+import { readLE } from '../../common/hex';
+import { virt } from '../../common/types';
+import type { CallerLocator, ExecTarget, LineLocator, SourceLine } from '../ports';
+import type { SteppingMode } from '../protocol';
+import type { RunResult, Runner } from './runner';
+import type { SiteManager } from './sites';
+
+export type StepKind = 'in' | 'over' | 'out';
+export type Granularity = 'line' | 'instruction';
+
+/** A line step that runs longer than this many instructions gives up and reports. */
+const MAX_LINE_INSTRUCTIONS = 20_000;
+/** Longest x86 instruction: a call's return address lies within this of its rip. */
+const MAX_INSN = 15n;
+
+export interface StepperDeps {
+  target: ExecTarget;
+  sites: SiteManager;
+  runner: Runner;
+  lines: LineLocator;
+  callerOf: CallerLocator;
+  mode: () => SteppingMode;
+  stepTimeoutMs: number;
+}
+
+const rip = (r: RegisterValues) => r.get('rip') ?? 0n;
+const rsp = (r: RegisterValues) => r.get('rsp') ?? 0n;
+const sameLine = (a: SourceLine | undefined, b: SourceLine | undefined) =>
+  !!a && !!b && a.line === b.line && a.file === b.file;
+
+export class Stepper {
+  constructor(private readonly d: StepperDeps) {}
+
+  /** Steps `thread`; resolves with the stop to report (reason 'step' unless interrupted). */
+  async step(thread: RspThreadId, kind: StepKind, granularity: Granularity): Promise<RunResult> {
+    if (kind === 'out') return this.stepOut(thread);
+    if (granularity === 'instruction') {
+      const r = await this.oneInstruction(thread, kind === 'over');
+      return r.kind === 'moved' ? this.done(thread, r.regs) : r.result;
+    }
+    return this.stepLine(thread, kind);
+  }
+
+  private done(thread: RspThreadId, regs: RegisterValues): RunResult {
+    return { kind: 'stopped', reason: 'step', thread, hitIds: [], rip: rip(regs) };
+  }
+
+  /**
+   * One instruction. With `overCalls`, a call is completed by running to its return address;
+   * otherwise 'moved' carries the call's return address when one was entered.
+   */
+  private async oneInstruction(thread: RspThreadId, overCalls: boolean): Promise<
+    { kind: 'moved'; regs: RegisterValues; before: RegisterValues; callReturn?: bigint } | { kind: 'other'; result: RunResult }> {
+    const before = await this.d.target.readRegisters(thread);
+    const stop = await this.stepRaw(thread, rip(before));
+    if (stop.exited !== undefined || stop.terminated) {
+      return { kind: 'other', result: { kind: 'exited', description: stop.exited !== undefined ? `QEMU exited with code ${stop.exited}.` : 'QEMU was terminated.' } };
+    }
+    if (stop.watch) {
+      const t = stop.thread ?? thread;
+      return { kind: 'other', result: { kind: 'stopped', reason: 'data breakpoint', thread: t, hitIds: this.d.sites.table.dataEntriesAt(stop.watch.addr).map(e => e.id) } };
+    }
+    const after = await this.d.target.readRegisters(thread);
+    const callReturn = await this.enteredCall(thread, before, after);
+    if (callReturn === undefined || !overCalls) return { kind: 'moved', regs: after, before, callReturn };
+    return this.finishCall(thread, callReturn, before);
+  }
+
+  private async finishCall(thread: RspThreadId, callReturn: bigint, before: RegisterValues): Promise<
+    { kind: 'moved'; regs: RegisterValues; before: RegisterValues } | { kind: 'other'; result: RunResult }> {
+    const r = await this.runTo(thread, callReturn, rsp(before));
+    if (r.kind !== 'temp') return { kind: 'other', result: r };
+    return { kind: 'moved', regs: r.regs, before };
+  }
+
+  private async stepRaw(thread: RspThreadId, at: bigint): Promise<StopEvent> {
+    if (this.d.mode() === 'all') {
+      // Everyone runs while this vCPU steps; QEMU reports the step (or another stop).
+      await this.d.target.resume([{ kind: 'step', thread }, { kind: 'continue' }]);
+      return this.d.target.waitForStop(this.d.stepTimeoutMs);
+    }
+    return this.d.sites.stepOff(thread, at, this.d.stepTimeoutMs);
+  }
+
+  /** The return address if the last instruction was a call: rsp dropped by 8 and the pushed
+   *  value points just after the old rip while rip went elsewhere. */
+  private async enteredCall(thread: RspThreadId, before: RegisterValues, after: RegisterValues): Promise<bigint | undefined> {
+    if (rsp(after) !== rsp(before) - 8n) return undefined;
+    const ret = await this.d.target.readVirtual(thread, virt(rsp(after)), 8);
+    if (ret.unreadable.length) return undefined;
+    const value = readLE(ret.data, 0, 8);
+    const r0 = rip(before);
+    if (value <= r0 || value > r0 + MAX_INSN) return undefined;
+    if (rip(after) === value) return undefined;
+    return value;
+  }
+
+  /** Runs `thread` to `addr`, accepting the hit only once its frame is popped (rsp >= minRsp). */
+  private async runTo(thread: RspThreadId, addr: bigint, minRsp: bigint): Promise<RunResult> {
+    const site = this.d.sites.table.addTemp(addr);
+    try {
+      await this.d.sites.sync();
+      const only = this.d.mode() === 'all' ? undefined : thread;
+      return await this.d.runner.run({
+        current: thread, only,
+        temp: { site, accept: (t, regs) => t === thread && rsp(regs) >= minRsp },
+      });
+    } finally {
+      this.d.sites.table.removeTemp(site);
+      await this.d.sites.sync();
+    }
+  }
+
+  private async stepOut(thread: RspThreadId): Promise<RunResult> {
+    const caller = await this.d.callerOf(thread);
+    if (!caller) {
+      const regs = await this.d.target.readRegisters(thread);
+      return { kind: 'stopped', reason: 'step', thread, hitIds: [], rip: rip(regs), text: 'No caller frame to return to: stepped nowhere.' };
+    }
+    const r = await this.runTo(thread, caller.returnAddress, caller.cfa);
+    return r.kind === 'temp' ? this.done(thread, r.regs) : r;
+  }
+
+  private async stepLine(thread: RspThreadId, kind: 'in' | 'over'): Promise<RunResult> {
+    const start = await this.d.target.readRegisters(thread);
+    let range = this.d.lines.lineAt(rip(start));
+    let fn = this.d.lines.functionAt(rip(start));
+    if (!range) {
+      // No line info here (assembly without debug lines, firmware): an instruction step.
+      const r = await this.oneInstruction(thread, kind === 'over');
+      return r.kind === 'moved' ? this.done(thread, r.regs) : r.result;
+    }
+    for (let n = 0; n < MAX_LINE_INSTRUCTIONS; n++) {
+      let r = await this.oneInstruction(thread, false);
+      if (r.kind === 'other') return r.result;
+      if (r.callReturn !== undefined) {
+        const entered = kind === 'in' ? await this.enterCallee(thread, rip(r.regs)) : undefined;
+        if (entered) return entered;
+        r = await this.finishCall(thread, r.callReturn, r.before);
+        if (r.kind === 'other') return r.result;
+      }
+      const regs = r.regs;
+      const pc = rip(regs);
+      const here = this.d.lines.lineAt(pc);
+      const hereFn = this.d.lines.functionAt(pc);
+      if (fn && hereFn && hereFn.low !== fn.low && rsp(regs) > rsp(start)) {
+        // Returned into the caller in the middle of its line: finish that line, as gdb does.
+        range = here; fn = hereFn;
+        if (!range) return this.done(thread, regs);
+        continue;
+      }
+      if (!here || here.line === 0) continue;
+      if (!sameLine(here, range) && here.isStmtStart !== false) return this.done(thread, regs);
+    }
+    const regs = await this.d.target.readRegisters(thread);
+    return { kind: 'stopped', reason: 'step', thread, hitIds: [], rip: rip(regs), text: `Line step gave up after ${MAX_LINE_INSTRUCTIONS} instructions.` };
+  }
+
+  /** Step in landed on a callee's first instruction: when it has source, run to the end of its
+   *  prologue and stop there; otherwise undefined (the caller steps over it). */
+  private async enterCallee(thread: RspThreadId, pc: bigint): Promise<RunResult | undefined> {
+    const callee = this.d.lines.functionAt(pc);
+    if (!callee || !this.d.lines.lineAt(pc)) return undefined;
+    const body = this.d.lines.afterPrologue(callee);
+    const regs = await this.d.target.readRegisters(thread);
+    if (body === undefined || body === pc) return this.done(thread, regs);
+    const r = await this.runTo(thread, body, 0n);
+    return r.kind === 'temp' ? this.done(thread, r.regs) : r;
+  }
+}
