@@ -151,7 +151,7 @@ describe('x86/fpvalues: x87 and SSE', () => {
     assert.deepEqual(views.map(v => v.name), ['v4_float', 'v2_double', 'v16_int8', 'v8_int16', 'v4_int32', 'v2_int64', 'uint128']);
     assert.equal(formatVector(views[0]), '{1.5, -2, 0, -1.7014118346046923e+38}');
     assert.equal((views[2].elements as bigint[])[15], -1n);
-    assert.equal(formatVector(views[6]), '0xff000000c00000003fc00000');
+    assert.equal(formatVector(views[6]), '0xff00000000000000c00000003fc00000');
   });
 });
 
