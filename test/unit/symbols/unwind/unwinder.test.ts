@@ -1,0 +1,89 @@
+// Unwinder stop conditions on synthetic stacks: outermost (.cfi_undefined rip), loops, depth,
+// unreadable memory, zero return address, frame-pointer chains.
+import assert from 'node:assert/strict';
+import { CfiSection } from '../../../../adapter/symbols/cfi/section';
+import { RegisterSet, unwind } from '../../../../adapter/symbols/unwind/unwinder';
+import { cstr, le, record, sleb, uleb } from '../cfi/asm';
+
+/** .debug_frame with one CIE (CFA=rsp+8, RA at CFA-8) and FDEs [low, low+0x100) each with extra instructions. */
+function frameSection(fdes: { low: bigint; instrs: number[] }[]): CfiSection {
+  const cie = record([...le(0xffffffff, 4), 4, ...cstr(''), 8, 0, ...uleb(1), ...sleb(-8), ...uleb(16), 0x0c, 7, 8, 0x90, 1]);
+  const out = [...cie];
+  for (const f of fdes) out.push(...record([...le(0, 4), ...le(f.low, 8), ...le(0x100, 8), ...f.instrs]));
+  return new CfiSection({ kind: 'debug_frame', bytes: Uint8Array.from(out) });
+}
+
+class Mem {
+  private readonly bytes = new Map<bigint, number>();
+  put64(addr: bigint, v: bigint): this { le(v, 8).forEach((b, i) => this.bytes.set(addr + BigInt(i), b)); return this; }
+  reader = async (addr: bigint, len: number): Promise<Uint8Array> => {
+    const out: number[] = [];
+    for (let i = 0; i < len; i++) { const b = this.bytes.get(addr + BigInt(i)); if (b === undefined) break; out.push(b); }
+    return Uint8Array.from(out);
+  };
+}
+
+const regs = (rip: bigint, rsp: bigint, rbp = 0n): RegisterSet => new Map([[16, rip], [7, rsp], [6, rbp]]);
+
+describe('unwinder', () => {
+  // f at 0x1000 (frameless: CFA = rsp+8), g at 0x2000, start at 0x3000 marks RA undefined.
+  const cfi = frameSection([
+    { low: 0x1000n, instrs: [] },
+    { low: 0x2000n, instrs: [] },
+    { low: 0x3000n, instrs: [0x07, 16] },
+  ]);
+
+  it('walks CFI frames and stops at .cfi_undefined rip', async () => {
+    const m = new Mem().put64(0x8000n, 0x2010n).put64(0x8008n, 0x3005n);
+    const r = await unwind({ registers: regs(0x1010n, 0x8000n), readMemory: m.reader, cfi: [cfi] });
+    assert.deepEqual(r.frames.map(f => f.pc), [0x1010n, 0x2010n, 0x3005n]);
+    assert.deepEqual(r.frames.map(f => f.registers.get(7)), [0x8000n, 0x8008n, 0x8010n]);
+    assert.equal(r.stopReason, 'outermost');
+  });
+
+  it('detects a loop (same pc and CFA twice)', async () => {
+    // g's frame at 0x8000 returns into g with the same stack: a corrupt stack that repeats
+    const loop = frameSection([{ low: 0x2000n, instrs: [0x0c, 7, 0] }]); // CFA = rsp (no push)
+    const m = new Mem().put64(0x7ff8n, 0x2011n);
+    const r = await unwind({ registers: regs(0x2010n, 0x8000n), readMemory: m.reader, cfi: [loop] });
+    assert.equal(r.stopReason, 'loop');
+    assert.ok(r.frames.length <= 3);
+  });
+
+  it('stops at the depth bound', async () => {
+    // A long chain of frames returning into f: each frame's RA is f+0x10, stack grows by 8.
+    const m = new Mem();
+    for (let i = 0n; i < 100n; i++) m.put64(0x8000n + i * 8n, 0x1010n);
+    const r = await unwind({ registers: regs(0x1010n, 0x8000n), readMemory: m.reader, cfi: [cfi], maxDepth: 20 });
+    assert.equal(r.stopReason, 'depth');
+    assert.equal(r.frames.length, 20);
+  });
+
+  it('reports unreadable memory and a zero return address', async () => {
+    const r = await unwind({ registers: regs(0x1010n, 0x8000n), readMemory: new Mem().reader, cfi: [cfi] });
+    assert.equal(r.stopReason, 'memory');
+    assert.equal(r.frames.length, 1);
+    const z = await unwind({ registers: regs(0x1010n, 0x8000n), readMemory: new Mem().put64(0x8000n, 0n).reader, cfi: [cfi] });
+    assert.equal(z.stopReason, 'zeroPc');
+  });
+
+  it('falls back to rbp chains where no CFI covers the pc, and stops when rbp does not grow', async () => {
+    const m = new Mem()
+      .put64(0x9000n, 0x9100n).put64(0x9008n, 0x5005n)   // frame 0: rbp=0x9000 → caller rbp 0x9100, ra 0x5005
+      .put64(0x9100n, 0x9050n).put64(0x9108n, 0x6006n);  // frame 1: saved rbp goes down → end after this
+    const r = await unwind({ registers: regs(0x4000n, 0x8ff0n, 0x9000n), readMemory: m.reader, cfi: [cfi] });
+    assert.deepEqual(r.frames.map(f => f.pc), [0x4000n, 0x5005n, 0x6006n]);
+    assert.deepEqual(r.frames.map(f => f.method), ['initial', 'framePointer', 'framePointer']);
+    assert.equal(r.stopReason, 'noUnwindInfo');
+    const noFp = await unwind({ registers: regs(0x4000n, 0x8ff0n, 0x9000n), readMemory: m.reader, cfi: [cfi], framePointerFallback: false });
+    assert.equal(noFp.frames.length, 1);
+    assert.equal(noFp.stopReason, 'noUnwindInfo');
+  });
+
+  it('a bad FDE ends the walk with badCfi instead of throwing', async () => {
+    const bad = frameSection([{ low: 0x1000n, instrs: [0x3f] }]);
+    const r = await unwind({ registers: regs(0x1010n, 0x8000n), readMemory: new Mem().reader, cfi: [bad] });
+    assert.equal(r.stopReason, 'badCfi');
+    assert.match(r.detail ?? '', /\.debug_frame at offset/);
+  });
+});
