@@ -17,6 +17,8 @@ export interface QemuLaunchOptions {
   cwd?: string;
   timeoutMs?: number;         // wait for the gdbstub (default 20 s)
   logger?: Logger;
+  /** Let the kernel kill QEMU when we die (setpriv --pdeathsig); default true. Tests turn it off. */
+  parentDeathGuard?: boolean;
 }
 
 export const DEFAULT_CPUS = 4;

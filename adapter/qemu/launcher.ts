@@ -80,7 +80,7 @@ async function launchOnce(opts: QemuLaunchOptions, qemuPath: string, gdbPort: nu
   try {
     if (opts.serialLog !== undefined) logFd = openLog(path.resolve(cwd, opts.serialLog));
     const args = buildQemuArgs(opts, { gdbPort, qmpPath });
-    const { cmd, argv, guarded } = wrapForParentDeath(qemuPath, args);
+    const { cmd, argv, guarded } = wrapForParentDeath(qemuPath, args, opts.parentDeathGuard ?? true);
     log.debug(`spawning ${qemuPath} ${args.join(' ')}`);
     const child = spawn(cmd, argv, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const inst = attach(child, { opts, qemuPath, gdbPort, qmpPath, tmpDir, args, guarded, logFd });

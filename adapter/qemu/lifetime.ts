@@ -36,8 +36,8 @@ export function pdeathsigWrapper(): string | null {
 }
 
 /** The command and arguments that run `bin args` so that it dies with this process. */
-export function wrapForParentDeath(bin: string, args: readonly string[]): { cmd: string; argv: string[]; guarded: boolean } {
-  const sp = pdeathsigWrapper();
+export function wrapForParentDeath(bin: string, args: readonly string[], wanted = true): { cmd: string; argv: string[]; guarded: boolean } {
+  const sp = wanted ? pdeathsigWrapper() : null;
   if (sp) return { cmd: sp, argv: ['--pdeathsig', 'SIGKILL', '--', bin, ...args], guarded: true };
   return { cmd: bin, argv: [...args], guarded: false };
 }
