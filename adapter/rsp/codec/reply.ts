@@ -30,7 +30,8 @@ export function classifyReply(payload: string): GenericReply {
 
 /** A typed error for an Exx reply to `what`. */
 export function targetError(what: string, code: number, text?: string): ExoError {
-  const detail = text ?? (code === 0x0e ? 'bad address (E14)' : code === 0x16 ? 'invalid argument (E22)'
+  // QEMU writes errno in decimal digits: "E14" is EFAULT (14), "E22" is EINVAL (22).
+  const detail = text ?? (code === 0x14 ? 'bad address (E14)' : code === 0x22 ? 'invalid argument (E22)'
     : `error E${code.toString(16).padStart(2, '0')}`);
   return new ExoError('target', `${what} failed: ${detail}`);
 }

@@ -14,8 +14,11 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 
 function decodeEntities(s: string, where: string): string {
   return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (_m, e: string) => {
-    if (e.startsWith('#x')) return String.fromCodePoint(parseInt(e.slice(2), 16));
-    if (e.startsWith('#')) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    if (e.startsWith('#')) {
+      const cp = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      if (!(cp <= 0x10ffff)) throw bad(where, `character reference &${e}; out of range`);
+      return String.fromCodePoint(cp);
+    }
     const v = ENTITIES[e];
     if (v === undefined) throw bad(where, `unknown entity &${e};`);
     return v;
