@@ -35,10 +35,15 @@ const reasonOf = (e: BreakpointEntry): StopReason =>
     : e.kind === 'instruction' ? 'instruction breakpoint'
       : e.kind === 'data' ? 'data breakpoint' : 'breakpoint';
 
+/** Waiting for a running kernel to stop has no deadline (it may idle for hours). */
+const FOREVER_MS = 0x7fffffff;
+
 export class Runner {
   /** Set by pause(): the next SIGINT stop is reported as 'pause'. */
   private pauseRequested = false;
   private running = false;
+  /** Work that needs the VM stopped for a moment (e.g. breakpoint changes while running). */
+  private pendingWork: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly target: ExecTarget,
@@ -50,6 +55,30 @@ export class Runner {
   get isRunning(): boolean { return this.running; }
 
   async run(opts: RunOptions): Promise<RunResult> {
+    try {
+      return await this.runLoop(opts);
+    } finally {
+      await this.drainWork();
+    }
+  }
+
+  private async drainWork(): Promise<void> {
+    while (this.pendingWork.length) await this.pendingWork.shift()!();
+  }
+
+  /**
+   * Runs `work` with the VM stopped: if it is running, interrupts it, runs the work, and the
+   * run loop resumes as if nothing happened.
+   */
+  whileStopped<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWork.push(async () => { try { resolve(await work()); } catch (e) { reject(e); } });
+      if (this.running) this.target.interrupt().catch(() => { /* the run loop sees the failure */ });
+      else void this.drainWork();
+    });
+  }
+
+  private async runLoop(opts: RunOptions): Promise<RunResult> {
     let current = opts.current;
     for (;;) {
       const regs0 = await this.target.readRegisters(current);
@@ -68,11 +97,15 @@ export class Runner {
       let stop: StopEvent;
       try {
         await this.target.resume(actions);
-        stop = await this.target.waitForStop();
+        stop = await this.target.waitForStop(FOREVER_MS);
       } finally {
         this.running = false;
       }
       current = stop.thread ?? current;
+      if (this.pendingWork.length) {
+        await this.drainWork();
+        if (stop.signal === 2 && !this.pauseRequested) continue;
+      }
       const r = await this.classify(stop, current, opts);
       if (r) return r;
     }

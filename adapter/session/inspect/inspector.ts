@@ -1,0 +1,178 @@
+// Inspection requests of a stopped VM: stack traces, scopes, variables (registers and, with
+// symbols, locals/arguments), evaluate, memory and disassembly. Handles live until the next stop.
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { ExoError } from '../../common/errors';
+import { RspThreadId, rspThread, virt } from '../../common/types';
+import { buildRegisterGroups, RegisterNode } from '../../x86/registers';
+import type { Runtime } from '../runtime';
+import { Frame, framePointerFrames } from './stack';
+import { readMemory, writeMemory } from './memory';
+import { evaluateBasic, completionsBasic } from './evaluate';
+import { disassemble } from './disassemble';
+
+type Children = () => Promise<DebugProtocol.Variable[]>;
+const hex = (v: bigint) => '0x' + v.toString(16);
+
+export class Inspector {
+  private frames = new Map<number, Promise<Frame[]>>();
+  private frameHandles = new Map<number, { thread: RspThreadId; index: number; frame: Frame }>();
+  private varHandles = new Map<number, Children>();
+  private nextHandle = 1;
+
+  constructor(private readonly rt: Runtime) {
+    rt.evaluate = async (thread, expr) => (await this.evaluateIn(thread, 0, expr)).result;
+    rt.callerOf = async thread => {
+      const frames = await this.framesOf(rspThread(thread));
+      const caller = frames.find((f, i) => i > 0 && !f.inlined);
+      if (!caller) return undefined;
+      return { returnAddress: caller.pc, cfa: caller.regs.get('rsp') ?? caller.cfa ?? 0n };
+    };
+  }
+
+  /** Called on every stop: frames and variable handles refer to the previous state. */
+  invalidate(): void {
+    this.frames.clear();
+    this.frameHandles.clear();
+    this.varHandles.clear();
+    this.nextHandle = 1;
+  }
+
+  private handle(children: Children): number {
+    const id = this.nextHandle++;
+    this.varHandles.set(id, children);
+    return id;
+  }
+
+  framesOf(thread: RspThreadId): Promise<Frame[]> {
+    let p = this.frames.get(thread);
+    if (!p) {
+      p = (async () => {
+        const regs = await this.rt.rsp.readRegisters(thread);
+        const read = async (addr: bigint, len: number) => {
+          const r = await this.rt.rsp.readVirtual(thread, virt(addr), len);
+          return r.unreadable.length ? undefined : r.data;
+        };
+        const unwind = this.rt.parts.loaded.frames;
+        return unwind ? unwind(regs, read) : framePointerFrames(regs, read);
+      })();
+      p.catch(() => this.frames.delete(thread));
+      this.frames.set(thread, p);
+    }
+    return p;
+  }
+
+  async stackTrace(args: DebugProtocol.StackTraceArguments, _linesStartAt1: boolean): Promise<DebugProtocol.StackTraceResponse['body']> {
+    const thread = rspThread(args.threadId);
+    const frames = await this.framesOf(thread);
+    const start = args.startFrame ?? 0;
+    const count = args.levels ? Math.min(args.levels, frames.length - start) : frames.length - start;
+    const out: DebugProtocol.StackFrame[] = [];
+    for (let i = start; i < start + count; i++) {
+      const f = frames[i];
+      const id = this.nextHandle++;
+      this.frameHandles.set(id, { thread, index: i, frame: f });
+      // Return addresses point after the call: look up the call's line as gdb does.
+      const lookupPc = i > 0 && !f.inlined && !frames[i - 1].inlined ? f.pc - 1n : f.pc;
+      const line = f.file ? { file: f.file, line: f.line ?? 0, column: f.column } : this.rt.symbols.lineAt(lookupPc);
+      const sym = this.rt.symbols.symbolAt(f.pc);
+      const name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? (sym ? `${sym.name}+${hex(sym.offset)}` : hex(f.pc));
+      out.push({
+        id, name,
+        line: line?.line ?? 0, column: line?.column ?? 0,
+        source: line ? { name: line.file.split('/').pop(), path: line.file } : undefined,
+        instructionPointerReference: hex(f.pc),
+        presentationHint: line ? 'normal' : 'subtle',
+      });
+    }
+    return { stackFrames: out, totalFrames: frames.length };
+  }
+
+  frame(frameId: number | undefined): { thread: RspThreadId; index: number; frame?: Frame } {
+    if (frameId === undefined) return { thread: this.rt.lastThread, index: 0 };
+    const f = this.frameHandles.get(frameId);
+    if (!f) throw new ExoError('user', 'That stack frame is gone (the VM ran since): refresh the call stack.');
+    return f;
+  }
+
+  async scopes(args: DebugProtocol.ScopesArguments): Promise<DebugProtocol.ScopesResponse['body']> {
+    const { thread, index, frame } = this.frame(args.frameId);
+    const scopes: DebugProtocol.Scope[] = [];
+    const regsRef = this.handle(async () => {
+      const regs = index === 0 ? await this.rt.rsp.readRegisters(thread) : (frame?.regs ?? new Map<string, bigint>());
+      const groups = buildRegisterGroups(regs as ReadonlyMap<string, bigint>);
+      return groups.map(g => ({
+        name: g.name, value: g.onDemand ? '' : `${g.nodes.length} registers`,
+        variablesReference: this.handle(async () => g.nodes.map(n => this.registerVariable(n, thread, index === 0))),
+        presentationHint: g.onDemand ? { lazy: true } : undefined,
+      }));
+    });
+    scopes.push({ name: 'Registers', variablesReference: regsRef, expensive: false, presentationHint: 'registers' });
+    return { scopes };
+  }
+
+  private registerVariable(n: RegisterNode, thread: RspThreadId, writable: boolean): DebugProtocol.Variable {
+    const kids = n.children;
+    return {
+      name: n.name, value: n.value,
+      variablesReference: kids?.length ? this.handle(async () => kids.map(k => this.registerVariable(k, thread, writable))) : 0,
+      memoryReference: n.isAddress && n.raw !== undefined ? hex(n.raw) : undefined,
+      evaluateName: n.register && !n.field ? `$${n.register}` : undefined,
+      presentationHint: writable && n.register && !n.field ? undefined : { attributes: ['readOnly'] },
+    };
+  }
+
+  async variables(args: DebugProtocol.VariablesArguments): Promise<DebugProtocol.VariablesResponse['body']> {
+    const h = this.varHandles.get(args.variablesReference);
+    if (!h) throw new ExoError('user', 'Those variables are gone (the VM ran since): refresh the view.');
+    let vars = await h();
+    if (args.start !== undefined || args.count !== undefined) {
+      const s = args.start ?? 0;
+      vars = vars.slice(s, args.count ? s + args.count : undefined);
+    }
+    return { variables: vars };
+  }
+
+  async setVariable(args: DebugProtocol.SetVariableArguments): Promise<DebugProtocol.SetVariableResponse['body']> {
+    const thread = this.rt.lastThread;
+    const name = args.name.replace(/^\$/, '');
+    if (!this.rt.rsp.registers.byName(name)) throw new ExoError('user', `Only registers can be set here: "${args.name}" is not one.`);
+    const value = await this.evaluateIn(thread, 0, args.value);
+    const v = value.raw;
+    if (v === undefined) throw new ExoError('user', `"${args.value}" is not a number.`);
+    await this.rt.rsp.writeRegister(thread, name, v);
+    this.frames.delete(thread);
+    return { value: hex(BigInt.asUintN(64, v)) };
+  }
+
+  async evaluateIn(thread: RspThreadId, _frameIndex: number, expr: string): Promise<{ result: string; raw?: bigint; memoryReference?: string }> {
+    return evaluateBasic(this.rt, thread, expr);
+  }
+
+  async evaluate(args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
+    const { thread, index } = this.frame(args.frameId);
+    const r = await this.evaluateIn(thread, index, args.expression);
+    return { result: r.result, variablesReference: 0, memoryReference: r.memoryReference };
+  }
+
+  async completions(args: DebugProtocol.CompletionsArguments): Promise<DebugProtocol.CompletionItem[]> {
+    return completionsBasic(this.rt, args.text, args.column);
+  }
+
+  async readMemory(args: DebugProtocol.ReadMemoryArguments): Promise<DebugProtocol.ReadMemoryResponse['body']> {
+    return readMemory(this.rt, this.rt.lastThread, args);
+  }
+
+  async writeMemory(args: DebugProtocol.WriteMemoryArguments): Promise<DebugProtocol.WriteMemoryResponse['body']> {
+    const r = await writeMemory(this.rt, this.rt.lastThread, args);
+    this.invalidate();
+    return r;
+  }
+
+  async disassemble(args: DebugProtocol.DisassembleArguments, _linesStartAt1: boolean): Promise<DebugProtocol.DisassembleResponse['body']> {
+    return disassemble(this.rt, this.rt.lastThread, args);
+  }
+
+  async dataInfoForVariable(_ref: number, _name: string): Promise<DebugProtocol.DataBreakpointInfoResponse['body'] | undefined> {
+    return undefined;
+  }
+}

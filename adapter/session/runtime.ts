@@ -1,0 +1,193 @@
+// A live debug target: the RSP connection (and QEMU + QMP when we launched it), the breakpoint
+// table and sites, and run control. The DAP session asks it to run/step and hears back through
+// RuntimeEvents; everything it starts in the background reports through those events.
+import type { RspClientApi } from '../rsp';
+import type { QemuInstance } from '../qemu/launcher';
+import type { QmpClient } from '../qemu/qmpClient';
+import { describeError, ExoError } from '../common/errors';
+import { RspThreadId, rspThread } from '../common/types';
+import { BreakpointTable, HitEvaluator } from './breakpoints/table';
+import { renderLogMessage } from './breakpoints/logMessage';
+import { SiteManager } from './execution/sites';
+import { RunResult, Runner } from './execution/runner';
+import { Granularity, Stepper, StepKind } from './execution/stepper';
+import type { SteppingMode } from './protocol';
+import type { SessionSymbols } from './symbolsPort';
+import type { LoadedSymbols } from './symbolsLoader';
+import type { CallerLocator } from './ports';
+
+export type StoppedResult = Extract<RunResult, { kind: 'stopped' }>;
+
+export interface RuntimeEvents {
+  stopped(r: StoppedResult): void;
+  output(category: 'console' | 'stdout' | 'stderr' | 'important', text: string): void;
+  exited(description: string): void;
+}
+
+export interface RuntimeParts {
+  rsp: RspClientApi;
+  qemu?: QemuInstance;
+  qmp?: QmpClient;
+  symbols: SessionSymbols;
+  /** The loaded symbol file's richer services (unwinder, values), when any. */
+  loaded: LoadedSymbols;
+  threads: RspThreadId[];
+  steppingMode: SteppingMode;
+  timeoutMs: number;
+}
+
+export class Runtime {
+  readonly table = new BreakpointTable();
+  readonly sites: SiteManager;
+  readonly runner: Runner;
+  readonly stepper: Stepper;
+  /** The vCPU of the last stop: the one stepping and `Hg` context default to. */
+  lastThread: RspThreadId;
+  private ended = false;
+  private busy: Promise<void> = Promise.resolve();
+  /** Expression evaluation in a vCPU's context (conditions, log points); set by the inspector. */
+  evaluate: (thread: RspThreadId, expr: string) => Promise<string> =
+    async (_t, expr) => { throw new ExoError('user', `cannot evaluate "${expr}" here`); };
+  /** Where the current frame of a vCPU returns to (step out); set by the inspector. */
+  callerOf: CallerLocator = async () => undefined;
+
+  constructor(readonly parts: RuntimeParts, private readonly events: RuntimeEvents) {
+    this.lastThread = parts.threads[0] ?? rspThread(1);
+    this.sites = new SiteManager(parts.rsp, this.table);
+    this.runner = new Runner(parts.rsp, this.sites, t => this.hitEvaluator(t), parts.timeoutMs);
+    this.stepper = new Stepper({
+      target: parts.rsp, sites: this.sites, runner: this.runner, lines: parts.symbols,
+      callerOf: t => this.callerOf(t),
+      mode: () => parts.steppingMode, stepTimeoutMs: parts.timeoutMs,
+    });
+  }
+
+  get rsp(): RspClientApi { return this.parts.rsp; }
+  get symbols(): SessionSymbols { return this.parts.symbols; }
+  get cpus(): number { return this.parts.threads.length; }
+  get isRunning(): boolean { return this.runner.isRunning; }
+  get isEnded(): boolean { return this.ended; }
+
+  /** Applies steppingMode to QEMU's single-step flags (interrupts/timers masked or not). */
+  async applySteppingMode(): Promise<void> {
+    const bits = this.rsp.features.sstep?.bits;
+    if (!bits) return;
+    const masked = this.parts.steppingMode === 'isolated';
+    await this.rsp.setSstep(bits.enable | (masked ? bits.noIrq | bits.noTimer : 0));
+  }
+
+  private hitEvaluator(thread: RspThreadId): HitEvaluator {
+    return {
+      condition: async expr => {
+        const v = await this.evaluate(thread, expr);
+        return !/^(0|false|0x0+|null)$/i.test(v.trim());
+      },
+      log: async parts => {
+        const text = await renderLogMessage(parts, expr => this.evaluate(thread, expr));
+        this.events.output('console', text + '\n');
+      },
+    };
+  }
+
+  /** Runs `work` in the background; its result becomes a stopped or exited event. */
+  private background(work: () => Promise<RunResult>): void {
+    this.busy = this.busy.then(async () => {
+      if (this.ended) return;
+      let r: RunResult;
+      try { r = await work(); } catch (e) {
+        if (this.ended) return;
+        if (e instanceof ExoError && e.kind === 'disconnected') { this.end(describeError(e)); return; }
+        this.events.output('stderr', `${describeError(e)}\n`);
+        r = { kind: 'stopped', reason: 'exception', thread: this.lastThread, hitIds: [], text: describeError(e) };
+      }
+      if (this.ended) return;
+      if (r.kind === 'exited') { this.end(r.description); return; }
+      if (r.kind === 'temp') r = { kind: 'stopped', reason: 'step', thread: r.thread, hitIds: [] };
+      this.lastThread = r.thread;
+      this.events.stopped(r);
+    });
+  }
+
+  continueAll(): void {
+    this.background(() => this.runner.run({ current: this.lastThread }));
+  }
+
+  /** Runs to the kernel entry (hidden breakpoint) and reports reason 'entry'. */
+  runToEntry(entry: bigint): void {
+    this.background(async () => {
+      const site = this.table.addTemp(entry);
+      try {
+        await this.sites.sync();
+        const r = await this.runner.run({ current: this.lastThread, temp: { site, accept: () => true } });
+        if (r.kind === 'temp') return { kind: 'stopped', reason: 'entry', thread: r.thread, hitIds: [] };
+        return r;
+      } finally {
+        this.table.removeTemp(site);
+        await this.sites.sync();
+      }
+    });
+  }
+
+  step(thread: RspThreadId, kind: StepKind, granularity: Granularity): void {
+    this.lastThread = thread;
+    this.background(() => this.stepper.step(thread, kind, granularity));
+  }
+
+  async pause(): Promise<void> {
+    await this.runner.pause();
+  }
+
+  /** Waits until background run control is idle (the target is stopped). */
+  idle(): Promise<void> { return this.busy; }
+
+  /** Ends the session once, with a reason the user sees. */
+  end(description: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.events.exited(description);
+  }
+
+  /** True when we started QEMU (terminate kills it); false when attached. */
+  get launched(): boolean { return this.parts.qemu !== undefined; }
+
+  /** Runs `work` with the VM stopped, resuming it afterwards if it was running. */
+  withTargetStopped<T>(work: () => Promise<T>): Promise<T> {
+    return this.runner.whileStopped(work);
+  }
+
+  /** QMP system_reset keeping breakpoints, then run as after launch. */
+  async restart(): Promise<void> {
+    const qmp = this.parts.qmp;
+    if (!qmp) throw new ExoError('user', 'Restart needs QMP, which only a launched QEMU has: in attach mode reset the VM yourself.');
+    if (this.isRunning) await this.pause();
+    await this.idle();
+    await qmp.systemReset({ noReboot: true });
+    this.continueAll();
+  }
+
+  /** Terminate (kill QEMU, no orphan) or detach (`D;1`, QEMU keeps running). */
+  async shutdown(killTarget: boolean): Promise<void> {
+    if (this.ended) { await this.parts.qemu?.kill(); return; }
+    this.ended = true;
+    const { rsp, qemu, qmp } = this.parts;
+    if (!killTarget || !qemu) {
+      try {
+        if (rsp.state === 'running') await rsp.interrupt();
+        this.table.replace('source', undefined, []);
+        this.table.replace('function', undefined, []);
+        this.table.replace('instruction', undefined, []);
+        this.table.replace('data', undefined, []);
+        await this.sites.sync();
+        await rsp.detach();
+      } catch { /* the connection may already be gone */ }
+      rsp.close();
+      qmp?.close();
+      if (killTarget && qemu) await qemu.kill();
+      return;
+    }
+    try { await qmp?.quit(); } catch { /* fall through to kill */ }
+    rsp.close();
+    qmp?.close();
+    await qemu.kill();
+  }
+}
