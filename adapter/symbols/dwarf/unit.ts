@@ -1,0 +1,315 @@
+// .debug_info unit headers (DWARF 2-5) and the Unit: its DIE tree (parsed on first use into flat
+// arrays), its bases (str_offsets/addr/rnglists/loclists, base address) and value resolution.
+//   v2-4: unit_length | version u16 | abbrev_offset | address_size u8
+//   v5:   unit_length | version u16 | unit_type u8 | address_size u8 | abbrev_offset
+//         [dwo_id u64 (skeleton, split_compile)] [type_signature u64, type_offset (type, split_type)]
+import { ByteCursor, ParseError } from '../../common/cursor';
+import type { Section } from '../elf/section';
+import type { Abbrev, AbbrevTable } from './abbrev';
+import { DW_AT, DW_FORM, DW_UT } from './constants';
+import { Die } from './die';
+import type { Dwarf } from './dwarf';
+import { fixedFormSize, readValue, skipValue, type FormContext, type RawValue } from './form';
+import { abbrevOffset, infoOffset, type DebugAbbrevOffset, type DebugInfoOffset, type DebugLineOffset } from './offsets';
+import { addressAt, strOffsetAt, stringAt } from './strings';
+
+export interface UnitHeader extends FormContext {
+  readonly offset: DebugInfoOffset;
+  /** One past the unit's last byte. */
+  readonly end: number;
+  readonly unitType: number;
+  readonly abbrevOffset: DebugAbbrevOffset;
+  /** Offset of the first DIE. */
+  readonly dieStart: number;
+  readonly dwoId?: bigint;
+  readonly typeSignature?: bigint;
+  readonly typeOffset?: number;
+}
+
+/** A resolved attribute value: index forms are turned into addresses, strings and offsets. */
+export type AttrValue =
+  | Exclude<RawValue, { kind: 'addrx' | 'strp' | 'lineStrp' | 'strx' | 'loclistx' | 'rnglistx' }>
+  | { kind: 'loclistx'; index: number; offset: number }
+  | { kind: 'rnglistx'; index: number; offset: number };
+
+export interface Attribute { at: number; form: number; value: AttrValue }
+
+/** Reads the header of the unit at `offset` (reads only the header bytes). */
+export function readUnitHeader(sec: Section, offset: number): UnitHeader {
+  const c = sec.cursor(offset, Math.min(40, sec.size - offset));
+  let length: number = c.u32();
+  let offsetSize: 4 | 8 = 4;
+  if (length === 0xffffffff) {
+    const l = c.u64();
+    if (l > BigInt(Number.MAX_SAFE_INTEGER)) throw c.error('64-bit unit length too large', 4);
+    length = Number(l); offsetSize = 8;
+  } else if (length >= 0xfffffff0) throw c.error(`reserved unit length 0x${length.toString(16)}`, 0);
+  const end = offset + c.pos + length;
+  if (end > sec.size) throw new ParseError(sec.name, offset, `unit length ${length} runs past the end of the section (${sec.size} bytes)`);
+  const version = c.u16();
+  if (version < 2 || version > 5) throw new ParseError(sec.name, offset, `unsupported DWARF version ${version}`);
+  let unitType: number = DW_UT.compile, addressSize: number, abbrev: number;
+  let dwoId: bigint | undefined, typeSignature: bigint | undefined, typeOffset: number | undefined;
+  const readOff = () => (offsetSize === 4 ? c.u32() : Number(c.u64()));
+  if (version >= 5) {
+    unitType = c.u8(); addressSize = c.u8(); abbrev = readOff();
+    if (unitType === DW_UT.skeleton || unitType === DW_UT.split_compile) dwoId = c.u64();
+    else if (unitType === DW_UT.type || unitType === DW_UT.split_type) { typeSignature = c.u64(); typeOffset = readOff(); }
+    else if (unitType !== DW_UT.compile && unitType !== DW_UT.partial) throw new ParseError(sec.name, offset, `unknown unit type ${unitType}`);
+  } else {
+    abbrev = readOff(); addressSize = c.u8();
+  }
+  if (addressSize !== 4 && addressSize !== 8) throw new ParseError(sec.name, offset, `unsupported address size ${addressSize}`);
+  const dieStart = offset + c.pos;
+  if (dieStart > end) throw new ParseError(sec.name, offset, 'unit header is longer than the unit');
+  return {
+    offset: infoOffset(offset), end, version, unitType, addressSize, offsetSize, abbrevOffset: abbrevOffset(abbrev),
+    dieStart, dwoId, typeSignature, typeOffset,
+  };
+}
+
+const NONE = -1;
+
+export class Unit {
+  private bytes: ByteCursor | undefined;
+  private abbrevs: AbbrevTable | undefined;
+  // Flat DIE tree (index 0 = root): built by parseTree() on first use.
+  private offs: number[] | undefined;
+  private abbr: Abbrev[] = [];
+  private parents: number[] = [];
+  private siblings: number[] = [];
+  private treeError: unknown;
+  private rootCache: Die | undefined;
+  private basesCache: UnitBases | undefined;
+
+  constructor(readonly dwarf: Dwarf, readonly header: UnitHeader) {}
+
+  get offset(): DebugInfoOffset { return this.header.offset; }
+  get version(): number { return this.header.version; }
+  get addressSize(): number { return this.header.addressSize; }
+
+  /** A cursor over the unit's bytes positioned at section offset `at`. */
+  cursorAt(at: number): ByteCursor {
+    if (!this.bytes) {
+      const sec = this.dwarf.sections.info!;
+      const h = this.header;
+      this.bytes = sec.cursor(h.offset, h.end - h.offset);
+    }
+    const b = this.bytes;
+    if (at < b.base || at > b.base + b.end) throw new ParseError('.debug_info', at, `offset is outside unit 0x${this.offset.toString(16)}`);
+    return new ByteCursor(b.bytes, b.section, at - b.base, b.end, b.base);
+  }
+
+  abbrevTable(): AbbrevTable {
+    return (this.abbrevs ??= this.dwarf.abbrevTable(this.header.abbrevOffset));
+  }
+
+  /** Reads the abbreviation code at `offset` and returns its abbrev and the attributes' offset. */
+  decodeEntry(offset: number): { abbrev: Abbrev; attrs: number } | undefined {
+    const c = this.cursorAt(offset);
+    const code = c.ulebNum(0x7fffffff, 'abbreviation code');
+    if (code === 0) return undefined;
+    const a = this.abbrevTable().get(code);
+    if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${this.header.abbrevOffset.toString(16)}`, offset - c.base);
+    return { abbrev: a, attrs: offset + (c.pos - (offset - c.base)) };
+  }
+
+  private fixedSize(a: Abbrev): number {
+    const h = this.header;
+    const key = h.addressSize * 100 + h.offsetSize * 10 + (h.version <= 2 ? 1 : 0);
+    let n = a.fixedSize.get(key);
+    if (n === undefined) {
+      n = 0;
+      for (const s of a.attrs) { const k = fixedFormSize(s.form, h); if (k < 0) { n = -1; break; } n += k; }
+      a.fixedSize.set(key, n);
+    }
+    return n;
+  }
+
+  /** Parses the DIE tree into flat arrays; a failure is remembered and rethrown. */
+  private parseTree(): void {
+    if (this.offs) return;
+    if (this.treeError) throw this.treeError;
+    try {
+      const offs: number[] = [], abbr: Abbrev[] = [], parents: number[] = [], sibs: number[] = [];
+      const c = this.cursorAt(this.header.dieStart);
+      const stack: number[] = [];   // parent indices
+      const last: number[] = [NONE]; // last child index at each depth
+      const table = this.abbrevTable();
+      while (c.pos < c.end) {
+        const at = c.offset;
+        const code = c.ulebNum(0x7fffffff, 'abbreviation code');
+        if (code === 0) {
+          if (stack.length === 0) { if (offs.length === 0) throw c.error('unit starts with a null entry', at - c.base); continue; } // padding after the root
+          stack.pop(); last.pop();
+          continue;
+        }
+        if (offs.length > 0 && stack.length === 0) throw c.error('a second top-level DIE in the unit', at - c.base);
+        const a = table.get(code);
+        if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${this.header.abbrevOffset.toString(16)}`, at - c.base);
+        const i = offs.length;
+        offs.push(at); abbr.push(a); parents.push(stack.length ? stack[stack.length - 1] : NONE); sibs.push(NONE);
+        const prev = last[last.length - 1];
+        if (prev !== NONE) sibs[prev] = i;
+        last[last.length - 1] = i;
+        const fixed = this.fixedSize(a);
+        if (fixed >= 0) c.skip(fixed);
+        else for (const s of a.attrs) skipValue(c, s.form, this.header);
+        if (a.hasChildren) { stack.push(i); last.push(NONE); }
+      }
+      if (offs.length === 0) throw new ParseError('.debug_info', this.header.dieStart, 'unit has no DIE');
+      this.offs = offs; this.abbr = abbr; this.parents = parents; this.siblings = sibs;
+    } catch (e) {
+      this.treeError = e;
+      throw e;
+    }
+  }
+
+  get dieCount(): number { this.parseTree(); return this.offs!.length; }
+
+  /** The unit's top DIE (DW_TAG_compile_unit / partial_unit / type_unit); does not parse the tree. */
+  root(): Die {
+    if (!this.rootCache) {
+      const e = this.decodeEntry(this.header.dieStart);
+      if (!e) throw new ParseError('.debug_info', this.header.dieStart, 'unit starts with a null entry');
+      this.rootCache = new Die(this, infoOffset(this.header.dieStart), e.abbrev, e.attrs, 0);
+    }
+    return this.rootCache;
+  }
+
+  /** The DIE starting exactly at `offset`, or a ParseError when no DIE starts there. */
+  dieAt(offset: DebugInfoOffset): Die {
+    this.parseTree();
+    const offs = this.offs!;
+    let lo = 0, hi = offs.length - 1;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      if (offs[m] === offset) return this.dieByIndex(m);
+      if (offs[m] < offset) lo = m + 1; else hi = m - 1;
+    }
+    throw new ParseError('.debug_info', offset, `no DIE starts at this offset in unit 0x${this.offset.toString(16)}`);
+  }
+
+  /** @internal tree navigation for Die. */
+  dieByIndex(i: number): Die {
+    this.parseTree();
+    if (i === 0) return this.root();
+    const e = this.decodeEntry(this.offs![i])!;
+    return new Die(this, infoOffset(this.offs![i]), e.abbrev, e.attrs, i);
+  }
+  /** @internal */ indexOf(die: Die): number {
+    if (die.index >= 0) return die.index;
+    return this.dieAt(die.offset).index;
+  }
+  /** @internal */ parentIndex(i: number): number { this.parseTree(); return this.parents[i]; }
+  /** @internal */ firstChildIndex(i: number): number {
+    this.parseTree();
+    return this.abbr[i].hasChildren && i + 1 < this.offs!.length && this.parents[i + 1] === i ? i + 1 : NONE;
+  }
+  /** @internal */ nextSiblingIndex(i: number): number { this.parseTree(); return this.siblings[i]; }
+
+  /** All DIEs in tree order (parses the tree). */
+  *dies(): Generator<Die> {
+    this.parseTree();
+    for (let i = 0; i < this.offs!.length; i++) yield this.dieByIndex(i);
+  }
+
+  /** DIEs of some tags, cheap: tests the tag before building a Die. */
+  *diesWithTag(tags: ReadonlySet<number>): Generator<Die> {
+    this.parseTree();
+    for (let i = 0; i < this.offs!.length; i++) if (tags.has(this.abbr[i].tag)) yield this.dieByIndex(i);
+  }
+
+  /** Raw value of attribute `at` of the entry whose attributes begin at `attrs`. */
+  rawAttr(abbrev: Abbrev, attrs: number, at: number): { form: number; value: RawValue } | undefined {
+    let idx = -1;
+    for (let k = 0; k < abbrev.attrs.length; k++) if (abbrev.attrs[k].at === at) { idx = k; break; }
+    if (idx < 0) return undefined;
+    const c = this.cursorAt(attrs);
+    for (let k = 0; k < idx; k++) skipValue(c, abbrev.attrs[k].form, this.header);
+    const s = abbrev.attrs[idx];
+    let form = s.form;
+    if (form === DW_FORM.indirect) { const p = c.pos; form = c.ulebNum(0xffff, 'form'); c.pos = p; }
+    return { form, value: readValue(c, s.form, this.header, s.implicitConst) };
+  }
+
+  rawAttrs(abbrev: Abbrev, attrs: number): { at: number; form: number; value: RawValue }[] {
+    const c = this.cursorAt(attrs);
+    return abbrev.attrs.map(s => ({ at: s.at, form: s.form, value: readValue(c, s.form, this.header, s.implicitConst) }));
+  }
+
+  bases(): UnitBases {
+    if (this.basesCache) return this.basesCache;
+    const r = this.root();
+    const h = this.header;
+    const sec = (at: number): number | undefined => {
+      const v = this.rawAttr(r.abbrev, r.attrsOffset, at)?.value;
+      return v && (v.kind === 'secOffset') ? v.value : v && v.kind === 'constant' ? Number(v.value) : undefined;
+    };
+    const hdr = h.offsetSize === 8 ? 16 : 8;
+    const low = this.rawAttr(r.abbrev, r.attrsOffset, DW_AT.low_pc)?.value;
+    const b: UnitBases = {
+      strOffsetsBase: sec(DW_AT.str_offsets_base) ?? (h.version >= 5 ? hdr : 0),
+      addrBase: sec(DW_AT.addr_base) ?? sec(DW_AT.GNU_addr_base) ?? (h.version >= 5 ? hdr : 0),
+      rnglistsBase: sec(DW_AT.rnglists_base) ?? (h.version >= 5 ? hdr + 4 : 0),
+      loclistsBase: sec(DW_AT.loclists_base) ?? (h.version >= 5 ? hdr + 4 : 0),
+      baseAddress: 0n,
+    };
+    this.basesCache = b;
+    if (low?.kind === 'address') b.baseAddress = low.value;
+    else if (low?.kind === 'addrx') b.baseAddress = this.addrx(low.index);
+    return b;
+  }
+
+  addrx(index: number): bigint {
+    return addressAt(this.dwarf.sections.addr, this.bases().addrBase, index, this.header.addressSize);
+  }
+  strx(index: number): string {
+    const off = strOffsetAt(this.dwarf.sections.strOffsets, this.bases().strOffsetsBase, index, this.header.offsetSize);
+    return stringAt(this.dwarf.sections.str, '.debug_str', off);
+  }
+  /** Section offset in .debug_rnglists of range list `index` (DW_FORM_rnglistx). */
+  rnglistxOffset(index: number): number {
+    const base = this.bases().rnglistsBase;
+    return base + strOffsetAt(this.dwarf.sections.rnglists, base, index, this.header.offsetSize);
+  }
+  /** Section offset in .debug_loclists of location list `index` (DW_FORM_loclistx). */
+  loclistxOffset(index: number): number {
+    const base = this.bases().loclistsBase;
+    return base + strOffsetAt(this.dwarf.sections.loclists, base, index, this.header.offsetSize);
+  }
+
+  resolve(v: RawValue): AttrValue {
+    switch (v.kind) {
+      case 'addrx': return { kind: 'address', value: this.addrx(v.index) };
+      case 'strp': return { kind: 'string', value: stringAt(this.dwarf.sections.str, '.debug_str', v.offset) };
+      case 'lineStrp': return { kind: 'string', value: stringAt(this.dwarf.sections.lineStr, '.debug_line_str', v.offset) };
+      case 'strx': return { kind: 'string', value: this.strx(v.index) };
+      case 'loclistx': return { kind: 'loclistx', index: v.index, offset: this.loclistxOffset(v.index) };
+      case 'rnglistx': return { kind: 'rnglistx', index: v.index, offset: this.rnglistxOffset(v.index) };
+      default: return v;
+    }
+  }
+
+  // Facts from the root DIE, cached by the root's accessors.
+  name(): string | undefined { return this.root().string(DW_AT.name); }
+  compDir(): string | undefined { return this.root().string(DW_AT.comp_dir); }
+  producer(): string | undefined { return this.root().string(DW_AT.producer); }
+  language(): number | undefined { const v = this.root().udata(DW_AT.language); return v === undefined ? undefined : Number(v); }
+  lineProgramOffset(): DebugLineOffset | undefined {
+    const v = this.root().raw(DW_AT.stmt_list);
+    if (!v) return undefined;
+    if (v.value.kind === 'secOffset') return v.value.value as DebugLineOffset;
+    if (v.value.kind === 'constant') return Number(v.value.value) as DebugLineOffset;
+    return undefined;
+  }
+}
+
+export interface UnitBases {
+  strOffsetsBase: number;
+  addrBase: number;
+  rnglistsBase: number;
+  loclistsBase: number;
+  /** DW_AT_low_pc of the unit: base of DWARF 2-4 range/location lists and offset_pair entries. */
+  baseAddress: bigint;
+}

@@ -1,0 +1,109 @@
+// One ELF section's bytes, loaded on first use: plain sections are read from the ByteSource in
+// windows (a 600 MB vmlinux is never read whole); SHF_COMPRESSED ones are inflated once.
+import { inflateSync } from 'node:zlib';
+import { ByteCursor, ParseError } from '../../common/cursor';
+import { ExoError } from '../../common/errors';
+import type { ByteSource } from '../bytesource';
+import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD, SHF_COMPRESSED, SHT_NOBITS, type SectionHeader } from './types';
+
+const PAGE = 64 * 1024;
+/** Sections up to this size are read whole on first access; larger ones page by page. */
+const WHOLE_LIMIT = 4 * 1024 * 1024;
+
+export class Section {
+  private whole: Uint8Array | undefined;
+  private pages = new Map<number, Uint8Array>();
+  readonly size: number;
+  private readonly compressed: boolean;
+
+  constructor(readonly header: SectionHeader, private readonly src: ByteSource) {
+    this.compressed = (header.flags & SHF_COMPRESSED) !== 0n;
+    if (header.type === SHT_NOBITS) { this.size = 0; this.whole = new Uint8Array(0); return; }
+    const end = header.offset + header.size;
+    if (end > BigInt(src.size)) {
+      throw new ParseError(header.name, 0, `section data (file offset 0x${header.offset.toString(16)}, ${header.size} bytes) extends past the end of the file (${src.size} bytes)`);
+    }
+    this.size = this.compressed ? this.decompressedSize() : Number(header.size);
+  }
+
+  get name(): string { return this.header.name; }
+
+  private decompressedSize(): number {
+    const h = new ByteCursor(this.src.read(Number(this.header.offset), Math.min(24, Number(this.header.size))), this.name);
+    const type = h.u32(); h.u32();
+    const size = h.u64();
+    if (type !== ELFCOMPRESS_ZLIB) {
+      const what = type === ELFCOMPRESS_ZSTD ? 'zstd' : `type ${type}`;
+      throw new ParseError(this.name, 0, `compressed with ${what}, only zlib is supported; relink with --compress-debug-sections=zlib or none`);
+    }
+    if (size > 0x7fffffffn) throw new ParseError(this.name, 0, `decompressed size ${size} is too large`);
+    return Number(size);
+  }
+
+  /** The whole section (inflated if compressed). Use for small sections. */
+  data(): Uint8Array {
+    if (this.whole) return this.whole;
+    const raw = this.src.read(Number(this.header.offset), Number(this.header.size));
+    if (!this.compressed) { this.whole = raw; return raw; }
+    let out: Buffer;
+    try {
+      out = inflateSync(raw.subarray(24), { maxOutputLength: this.size + 1 });
+    } catch (e) {
+      throw new ParseError(this.name, 24, `zlib data is corrupt: ${(e as Error).message}`);
+    }
+    if (out.length !== this.size) throw new ParseError(this.name, 0, `decompressed to ${out.length} bytes, header says ${this.size}`);
+    this.whole = new Uint8Array(out.buffer, out.byteOffset, out.length);
+    return this.whole;
+  }
+
+  /** `length` bytes at section offset `offset`; throws a ParseError naming the section if outside. */
+  read(offset: number, length: number): Uint8Array {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
+      throw new ParseError(this.name, offset, `needs ${length} byte(s) but the section has ${this.size}`);
+    }
+    if (this.whole || this.compressed || this.size <= WHOLE_LIMIT) return this.data().subarray(offset, offset + length);
+    const first = Math.floor(offset / PAGE), last = Math.floor((offset + length - 1) / PAGE);
+    if (length === 0) return new Uint8Array(0);
+    if (first === last) { const p = this.page(first); const o = offset - first * PAGE; return p.subarray(o, o + length); }
+    // Large spans (a whole unit) go straight to the file; they are cached by their users.
+    return this.src.read(Number(this.header.offset) + offset, length);
+  }
+
+  private page(i: number): Uint8Array {
+    let p = this.pages.get(i);
+    if (!p) {
+      const start = i * PAGE, len = Math.min(PAGE, this.size - start);
+      p = this.src.read(Number(this.header.offset) + start, len);
+      if (this.pages.size > 256) this.pages.clear(); // bound the cache (16 MiB)
+      this.pages.set(i, p);
+    }
+    return p;
+  }
+
+  /** A cursor over [offset, offset+length) whose errors report section offsets. */
+  cursor(offset: number, length = this.size - offset): ByteCursor {
+    const bytes = this.read(offset, length);
+    return new ByteCursor(bytes, this.name, 0, bytes.length, offset);
+  }
+
+  /** The NUL-terminated string at `offset` (string tables: .strtab, .debug_str, .debug_line_str). */
+  cstrAt(offset: number): string {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.size) {
+      throw new ParseError(this.name, Math.max(0, Math.min(offset, Number.MAX_SAFE_INTEGER)), `string offset outside the section (${this.size} bytes)`);
+    }
+    let len = 64;
+    for (;;) {
+      const n = Math.min(len, this.size - offset);
+      const b = this.read(offset, n);
+      const z = b.indexOf(0);
+      if (z >= 0) return Buffer.from(b.buffer, b.byteOffset, z).toString('utf8');
+      if (offset + n >= this.size) throw new ParseError(this.name, offset, 'unterminated string');
+      len *= 4;
+    }
+  }
+}
+
+export function requireSection(s: Section | undefined, name: string, why: string): Section {
+  if (!s) throw new ExoError('protocol', `the ELF file has no ${name} section, needed for ${why}`);
+  return s;
+}
