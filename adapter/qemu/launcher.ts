@@ -9,7 +9,7 @@ import { ExoError } from '../common/errors';
 import { nullLogger } from '../common/log';
 import { sleep } from '../common/timeout';
 import { buildQemuArgs, type QemuLaunchOptions } from './args';
-import { findExecutable, track, untrack, wrapForParentDeath } from './lifetime';
+import { findExecutable, sweepStaleTempDirs, TEMP_PREFIX, track, untrack, wrapForParentDeath } from './lifetime';
 import { canConnect, freeLoopbackPort, pidListensOn, procNetAvailable } from './ports';
 import { explainQemuFailure, qemuNotFound } from './stderr';
 
@@ -19,6 +19,7 @@ export const DEFAULT_QEMU = 'qemu-system-x86_64';
 const DEFAULT_TIMEOUT_MS = 20_000;
 const KILL_GRACE_MS = 2_000;
 const STDERR_CAP = 64 * 1024;
+const SERIAL_MEMORY_CAP = 16 * 1024 * 1024;
 const AUTO_PORT_ATTEMPTS = 4;
 
 export interface QemuExit { code: number | null; signal: NodeJS.Signals | null; stderr: string }
@@ -33,14 +34,18 @@ export interface QemuInstance {
   readonly qemuPath: string;
   /** Whether the kernel kills QEMU when this process dies (setpriv --pdeathsig). */
   readonly parentDeathGuard: boolean;
-  serialOutput(): string;     // everything the guest printed so far
+  serialOutput(): string;     // what the guest printed so far (the last 8-16 MiB of it)
   /** Sends bytes to the guest's serial port. */
   writeSerial(text: string): void;
   readonly exited: Promise<QemuExit>;
   kill(): Promise<void>;      // SIGTERM, SIGKILL after a grace period; removes the temp dir
 }
 
-export async function launchQemu(opts: QemuLaunchOptions): Promise<QemuInstance> {
+/** What launchQemu gets from its host; replaceable in tests. */
+export interface LaunchDeps { freePort: () => Promise<number> }
+const defaultDeps: LaunchDeps = { freePort: freeLoopbackPort };
+
+export async function launchQemu(opts: QemuLaunchOptions, deps: LaunchDeps = defaultDeps): Promise<QemuInstance> {
   const log = opts.logger ?? nullLogger;
   const cwd = opts.cwd ?? process.cwd();
   const wanted = opts.qemuPath ?? DEFAULT_QEMU;
@@ -48,9 +53,10 @@ export async function launchQemu(opts: QemuLaunchOptions): Promise<QemuInstance>
   if (!qemuPath) throw qemuNotFound(wanted);
   checkInputFile('kernel', opts.kernel, cwd);
   checkInputFile('initrd', opts.initrd, cwd);
+  sweepStaleTempDirs(log);
 
   for (let attempt = 1; ; attempt++) {
-    const port = opts.gdbPort ?? await freeLoopbackPort();
+    const port = opts.gdbPort ?? await deps.freePort();
     try {
       return await launchOnce(opts, qemuPath, port, cwd);
     } catch (e) {
@@ -74,7 +80,7 @@ function checkInputFile(what: 'kernel' | 'initrd', file: string | undefined, cwd
 
 async function launchOnce(opts: QemuLaunchOptions, qemuPath: string, gdbPort: number, cwd: string): Promise<QemuInstance> {
   const log = opts.logger ?? nullLogger;
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-qemu-')); // mode 0700
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX)); // mode 0700
   const qmpPath = path.join(tmpDir, 'qmp.sock');
   let logFd: number | undefined;
   try {
@@ -84,6 +90,7 @@ async function launchOnce(opts: QemuLaunchOptions, qemuPath: string, gdbPort: nu
     log.debug(`spawning ${qemuPath} ${args.join(' ')}`);
     const child = spawn(cmd, argv, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const inst = attach(child, { opts, qemuPath, gdbPort, qmpPath, tmpDir, args, guarded, logFd });
+    if (child.pid !== undefined) fs.writeFileSync(path.join(tmpDir, 'qemu.pid'), String(child.pid));
     logFd = undefined; // owned by the instance now
     await waitReady(inst, child, opts, gdbPort);
     return inst.instance;
@@ -120,6 +127,8 @@ function attach(child: ChildProcessWithoutNullStreams, info: AttachInfo): Attach
     const text = decoder.write(b);
     if (!text) return;
     serial += text;
+    // The log file and the stream get everything; memory keeps the most recent part only.
+    if (serial.length > SERIAL_MEMORY_CAP) serial = serial.slice(serial.length - SERIAL_MEMORY_CAP / 2);
     try { opts.onSerial?.(text); } catch (e) { opts.logger?.warn(`onSerial handler threw: ${String(e)}`); }
   });
   child.stderr.on('data', (b: Buffer) => { if (stderr.length < STDERR_CAP) stderr += b.toString('utf8'); });

@@ -2,7 +2,12 @@
 // we die, even by SIGKILL), and every live instance is also killed on exit and on SIGTERM/SIGINT/SIGHUP.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Logger } from '../common/log';
+
+/** Our temp dirs are `<tmpdir>/exo-qemu-XXXXXX`, holding qmp.sock and qemu.pid. */
+export const TEMP_PREFIX = 'exo-qemu-';
 
 interface Tracked { pid: number; tmpDir: string }
 const live = new Map<number, Tracked>();
@@ -81,4 +86,39 @@ function hookProcess(): void {
     };
     process.on(sig, onSignal);
   }
+}
+
+/**
+ * Removes temp dirs left behind by adapters that were SIGKILLed (their QEMU died with them,
+ * but nobody removed the directory). A dir is stale when the pid in its qemu.pid is no longer
+ * a process whose command line names that dir; dirs of live QEMUs (anyone's) are kept.
+ */
+export function sweepStaleTempDirs(log?: Logger, root = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  if (!fs.existsSync('/proc/self/cmdline')) return removed; // cannot tell live from stale
+  let names: string[];
+  try { names = fs.readdirSync(root); } catch { return removed; }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX) || name.length !== TEMP_PREFIX.length + 6) continue;
+    const dir = path.join(root, name);
+    try {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      const pid = Number(fs.readFileSync(path.join(dir, 'qemu.pid'), 'utf8'));
+      if (!Number.isInteger(pid) || pid <= 0 || live.has(pid)) continue;
+      if (processMentions(pid, dir)) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+      log?.debug(`removed stale QEMU temp dir ${dir}`);
+    } catch { /* no pid file yet, or raced with its owner: leave it */ }
+  }
+  return removed;
+}
+
+function processMentions(pid: number, text: string): boolean {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmd.includes(text);
+  } catch { return false; }
 }

@@ -5,9 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExoError } from '../../../adapter/common/errors';
 import { launchQemu } from '../../../adapter/qemu/launcher';
-import { listenersOn, socketInodesOf } from '../../../adapter/qemu/ports';
+import { freeLoopbackPort, listenersOn, socketInodesOf } from '../../../adapter/qemu/ports';
 import { connectQmp } from '../../../adapter/qemu/qmpSocket';
-import { alive, killAllAndCheck, launch } from './helpers';
+import { alive, killAllAndCheck, launch, remember } from './helpers';
 import { elf64Multiboot, elf64NoPvh, multibootSerialKernel } from './tinyElf';
 
 /** One RSP exchange on a fresh connection: proves the gdbstub serves the first real client. */
@@ -50,7 +50,7 @@ const oneSentence = (re: RegExp) => (e: unknown) => {
 describe('qemu/launcher (real QEMU)', function () {
   this.timeout(90_000);
   let tmp: string;
-  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-qemu-test-')); });
+  beforeEach(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-qemutest-')); });
   afterEach(async () => {
     fs.rmSync(tmp, { recursive: true, force: true });
     await killAllAndCheck();
@@ -106,6 +106,28 @@ describe('qemu/launcher (real QEMU)', function () {
     const q = await launch({ gdbPort: port, cpus: 2, memory: '64M' });
     assert.equal(q.gdbPort, port);
     assert.ok(q.args.includes(`tcp:127.0.0.1:${port}`));
+  });
+
+  it('an automatically chosen port that gets taken before QEMU binds it is retried with another', async () => {
+    const busy = net.createServer();
+    await new Promise<void>(r => busy.listen(0, '127.0.0.1', r));
+    const taken = (busy.address() as net.AddressInfo).port;
+    const offered: number[] = [];
+    try {
+      const q = await launchQemu({ timeoutMs: 60_000 }, {
+        freePort: async () => {
+          const p = offered.length === 0 ? taken : await freeLoopbackPort();
+          offered.push(p);
+          return p;
+        },
+      });
+      remember(q.pid);
+      try {
+        assert.equal(offered.length, 2);
+        assert.equal(q.gdbPort, offered[1]);
+        assert.notEqual(q.gdbPort, taken);
+      } finally { await q.kill(); }
+    } finally { await new Promise(r => busy.close(r)); }
   });
 
   it('a port already in use gives one clear sentence', async () => {

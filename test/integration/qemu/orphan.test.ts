@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { alive, killAllAndCheck, remember, waitGone } from './helpers';
+import { alive, killAllAndCheck, launch, remember, waitGone } from './helpers';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'qemuParent.ts');
 
 /** Starts a Node parent that launches QEMU; resolves with the parent and QEMU's pid. */
-function startParent(mode: 'hang' | 'throw', guard: boolean): Promise<{ parent: ChildProcess; qemuPid: number; guarded: boolean }> {
+function startParent(mode: 'hang' | 'throw', guard: boolean): Promise<{ parent: ChildProcess; qemuPid: number; guarded: boolean; qmpPath: string }> {
   return new Promise((resolve, reject) => {
     const parent = spawn(process.execPath, ['-r', 'tsx/cjs', FIXTURE, mode, guard ? 'guard' : 'noguard'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -20,9 +21,9 @@ function startParent(mode: 'hang' | 'throw', guard: boolean): Promise<{ parent: 
       const nl = out.indexOf('\n');
       if (nl < 0) return;
       clearTimeout(t);
-      const { pid, guarded } = JSON.parse(out.slice(0, nl)) as { pid: number; guarded: boolean };
+      const { pid, guarded, qmpPath } = JSON.parse(out.slice(0, nl)) as { pid: number; guarded: boolean; qmpPath: string };
       remember(pid);
-      resolve({ parent, qemuPid: pid, guarded });
+      resolve({ parent, qemuPid: pid, guarded, qmpPath });
     });
     parent.once('exit', (code, sig) => { clearTimeout(t); reject(new Error(`parent exited early (${code ?? sig}): ${err}`)); });
   });
@@ -35,12 +36,16 @@ describe('qemu/lifetime: no orphan QEMU (real processes)', function () {
   afterEach(killAllAndCheck);
 
   it('SIGKILL of the parent takes QEMU down (parent-death signal)', async () => {
-    const { parent, qemuPid, guarded } = await startParent('hang', true);
+    const { parent, qemuPid, guarded, qmpPath } = await startParent('hang', true);
     assert.equal(guarded, true, 'setpriv --pdeathsig is expected on this machine');
     assert.ok(alive(qemuPid));
     parent.kill('SIGKILL');
     await exitOf(parent);
     assert.ok(await waitGone(qemuPid, 5_000), 'QEMU survived its parent');
+    // Nobody could remove the private temp dir; the next launch sweeps it.
+    assert.ok(fs.existsSync(path.dirname(qmpPath)));
+    await launch();
+    assert.equal(fs.existsSync(path.dirname(qmpPath)), false, 'stale temp dir was not swept');
   });
 
   it('control: without the guard, SIGKILL of the parent leaves QEMU running (the test above can fail)', async () => {
