@@ -8,7 +8,7 @@ import { launchQemu } from '../../../adapter/qemu/launcher';
 import { freeLoopbackPort, listenersOn, socketInodesOf } from '../../../adapter/qemu/ports';
 import { connectQmp } from '../../../adapter/qemu/qmpSocket';
 import { alive, killAllAndCheck, launch, remember } from './helpers';
-import { elf64Multiboot, elf64NoPvh, multibootSerialKernel } from './tinyElf';
+import { elf64Multiboot, elf64NoPvh, multibootEchoKernel, multibootSerialKernel } from './tinyElf';
 
 /** One RSP exchange on a fresh connection: proves the gdbstub serves the first real client. */
 function rspQuery(port: number, packet: string, host = '127.0.0.1'): Promise<string> {
@@ -96,6 +96,16 @@ describe('qemu/launcher (real QEMU)', function () {
     assert.equal(q.serialOutput(), 'Exo serial check\r\n');
     assert.equal(streamed, 'Exo serial check\r\n');
     assert.equal(fs.readFileSync(log, 'utf8'), 'Exo serial check\r\n');
+  });
+
+  it('sends writeSerial text to the guest\'s serial port', async () => {
+    const kernel = path.join(tmp, 'echo.elf');
+    fs.writeFileSync(kernel, multibootEchoKernel(0x11));
+    const q = await launch({ kernel, stopAtStart: false, debugExit: true });
+    q.writeSerial('ping over serial!');
+    const ex = await q.exited;
+    assert.equal(ex.code, (0x11 << 1) | 1);
+    assert.equal(q.serialOutput(), 'ping over serial!');
   });
 
   it('uses a given port (1234-style fixed ports work)', async () => {

@@ -13,6 +13,23 @@ export function multibootSerialKernel(text: string, exitValue: number): Uint8Arr
   return elf({ cls: 32, machine: 3, multiboot: true, code });
 }
 
+/** 32-bit multiboot ELF: echoes COM1 input back until it reads '!', then writes `exitValue` to port 0xf4. */
+export function multibootEchoKernel(exitValue: number): Uint8Array {
+  const code = [
+    0x66, 0xba, 0xfd, 0x03, // top: mov dx, 0x3fd (line status)
+    0xec,                   // wait: in al, dx
+    0xa8, 0x01,             // test al, 1 (data ready)
+    0x74, 0xfb,             // jz wait
+    0x66, 0xba, 0xf8, 0x03, // mov dx, 0x3f8
+    0xec, 0xee,             // in al, dx; out dx, al
+    0x3c, 0x21,             // cmp al, '!'
+    0x75, 0xed,             // jne top
+    0x66, 0xba, 0xf4, 0x00, 0xb0, exitValue & 0xff, 0xee, // mov dx, 0xf4; mov al, v; out dx, al
+    0xf4, 0xeb, 0xfd,       // hlt; jmp back to hlt
+  ];
+  return elf({ cls: 32, machine: 3, multiboot: true, code });
+}
+
 /** A 64-bit ELF with neither a PVH note nor a multiboot header. */
 export function elf64NoPvh(): Uint8Array {
   return elf({ cls: 64, machine: 62, multiboot: false, code: [0xf4, 0xeb, 0xfd] });
