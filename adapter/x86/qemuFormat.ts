@@ -1,0 +1,91 @@
+// Formats a page-table snapshot exactly like QEMU 7.2's `info tlb` and `info mem` monitor
+// commands (target/i386/monitor.c: print_pte, tlb_info_*, mem_print, mem_info_*), masks and
+// canonical-address quirks included, so the two outputs can be compared byte for byte.
+import { canonical } from './paging';
+import { forEachLeaf, nextTable, PageTableSnapshot, WalkOptions } from './walk';
+
+const hex16 = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, '0');
+
+const PSE = 0x80n;
+const TLB_MASKS_LONG = { '1g': 0x3_ffff_c000_0000n, '2m': 0x3_ffff_ffe0_0000n, '4k': 0x3_ffff_ffff_f000n } as const;
+
+/** QEMU's print_pte flag letters: X G P D A C T U W. */
+export function pteFlagLetters(pte: bigint): string {
+  const f = (m: bigint, c: string) => ((pte & m) !== 0n ? c : '-');
+  return f(1n << 63n, 'X') + f(0x100n, 'G') + f(0x80n, 'P') + f(0x40n, 'D') + f(0x20n, 'A') +
+    f(0x10n, 'C') + f(0x8n, 'T') + f(0x4n, 'U') + f(0x2n, 'W');
+}
+
+/** QEMU canonicalizes with 57 bits when CR4.LA57, else 48 (also outside long mode). */
+const monitorVaBits = (snap: PageTableSnapshot) => (snap.geometry.mode === '5-level' ? 57 : 48);
+
+export interface FormatResult { readonly text: string; readonly lines: number; readonly truncated: boolean }
+
+/** `info tlb` text for the snapshot (one line per present leaf, "\n"-terminated). */
+export function formatInfoTlb(snap: PageTableSnapshot, opts: WalkOptions = {}): FormatResult {
+  const g = snap.geometry;
+  const out: string[] = [];
+  const r = forEachLeaf(snap, leaf => {
+    const depth = leaf.chain.length - 1;
+    let pte = leaf.chain[depth];
+    let mask: bigint;
+    const last = depth === g.levels.length - 1;
+    if (g.mode === '32-bit') {
+      if (last) { pte &= ~PSE; mask = 0xffff_ffff_ffff_f000n; } else mask = 0xffff_ffff_ffe0_0000n;
+    } else if (g.mode === 'PAE') {
+      if (last) { pte &= ~PSE; mask = 0xffff_ffff_ffff_f000n; } else mask = 0xffff_ffff_fff0_0000n;
+    } else if (last) {
+      pte &= ~PSE; mask = TLB_MASKS_LONG['4k'];
+    } else {
+      mask = g.levels[depth].level === 3 ? TLB_MASKS_LONG['1g'] : TLB_MASKS_LONG['2m'];
+    }
+    const addr = canonical(BigInt.asUintN(64, leaf.virt) & ((1n << BigInt(g.vaBits)) - 1n), monitorVaBits(snap));
+    out.push(`${hex16(addr)}: ${hex16(pte & mask)} ${pteFlagLetters(pte)}\n`);
+  }, opts);
+  return { text: out.join(''), lines: out.length, truncated: r.truncated };
+}
+
+/**
+ * `info mem` text: ranges of equal (US, RW, P) protection, ANDed down the chain, printed when
+ * the protection changes; QEMU also canonicalizes the size column, and so do we.
+ */
+export function formatInfoMem(snap: PageTableSnapshot, opts: WalkOptions = {}): FormatResult {
+  const g = snap.geometry;
+  const vaBits = monitorVaBits(snap);
+  const out: string[] = [];
+  const max = opts.maxLeaves ?? 4_000_000;
+  let visited = 0;
+  let truncated = false;
+  let start = -1n;
+  let lastProt = 0n;
+  const emit = (end: bigint, prot: bigint) => {
+    if (prot === lastProt) return;
+    if (start !== -1n) {
+      out.push(`${hex16(canonical(start, vaBits))}-${hex16(canonical(end, vaBits))} ${hex16(canonical(BigInt.asUintN(64, end - start), vaBits))} ` +
+        `${(lastProt & 4n) !== 0n ? 'u' : '-'}r${(lastProt & 2n) !== 0n ? 'w' : '-'}\n`);
+    }
+    start = prot !== 0n ? end : -1n;
+    lastProt = prot;
+  };
+  const rec = (table: bigint, depth: number, base: bigint, parentMask: bigint): void => {
+    const lv = g.levels[depth];
+    const entries = snap.cache.loadedTable(table, lv.entries, lv.entrySize)!;
+    const last = depth === g.levels.length - 1;
+    for (let i = 0; i < entries.length && !truncated; i++) {
+      if (++visited > max) { truncated = true; return; }
+      const raw = entries[i];
+      const end = base + (BigInt(i) << lv.shift);
+      if ((raw & 1n) === 0n) { emit(end, 0n); continue; }
+      if (last || (lv.largePages && (raw & PSE) !== 0n)) {
+        emit(end, raw & 7n & parentMask);
+      } else {
+        // PAE PDPTEs carry no RW/US bits: QEMU does not AND them in.
+        const mask = g.mode === 'PAE' && depth === 0 ? parentMask : parentMask & raw;
+        rec(nextTable(g, raw), depth + 1, end, mask);
+      }
+    }
+  };
+  rec(g.root, 0, 0n, 7n);
+  if (!truncated) emit(1n << BigInt(g.mode === '32-bit' || g.mode === 'PAE' ? 32 : g.vaBits), 0n);
+  return { text: out.join(''), lines: out.length, truncated };
+}
