@@ -19,7 +19,8 @@ export interface QemuFakeState {
 export function qemuFake(): { stub: FakeStub; st: QemuFakeState } {
   const st: QemuFakeState = { hg: 1, phys: false, holes: new Set(), breakpoints: [], sstep: 7 };
   const byte = (addr: bigint, phys: boolean) => Number((addr * (phys ? 7n : 3n) + BigInt(phys ? 0 : st.hg)) & 0xffn);
-  const stub = new FakeStub(p => {
+  let nextThread = 2;
+  const stub: FakeStub = new FakeStub((p: string): string | string[] | null => {
     if (p.startsWith('qSupported')) return 'PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+';
     if (p === 'vCont?') return 'vCont;c;C;s;S';
     if (p === 'qqemu.Supported') return 'sstepbits;sstep;PhyMemMode';
@@ -33,8 +34,8 @@ export function qemuFake(): { stub: FakeStub; st: QemuFakeState } {
       const off = parseInt(m[2], 16), len = Math.min(parseInt(m[3], 16), 2045);
       return (off + len >= doc.length ? 'l' : 'm') + doc.slice(off, off + len);
     }
-    if (p === 'qfThreadInfo') return 'mp01.01';
-    if (p === 'qsThreadInfo') { return stub.received.filter(r => r === 'qsThreadInfo').length <= 3 ? `mp01.0${stub.received.filter(r => r === 'qsThreadInfo').length + 1}` : 'l'; }
+    if (p === 'qfThreadInfo') { nextThread = 2; return 'mp01.01'; }
+    if (p === 'qsThreadInfo') return nextThread <= 4 ? `mp01.0${nextThread++}` : 'l';
     m = /^Hgp01\.0([1-4])$/.exec(p);
     if (m) { st.hg = Number(m[1]); return 'OK'; }
     if (/^Hc/.test(p)) return 'OK';
