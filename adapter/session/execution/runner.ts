@@ -85,8 +85,15 @@ export class Runner {
       const rip0 = regs0.get('rip') ?? 0n;
       if (this.sites.installedCodeSitesAt(rip0).length > 0) {
         const s = await this.sites.stepOff(current, rip0, this.stepTimeoutMs);
-        const early = await this.classify(s, current, opts);
-        if (early) return early;
+        // A plain step is not news, unless it landed on another breakpoint (which QEMU would
+        // not report again: we would lift it on the next resume) or hit a watchpoint.
+        const rip1 = (await this.target.readRegisters(current)).get('rip') ?? 0n;
+        const news = s.signal !== 5 || s.watch || s.exited !== undefined || s.terminated || this.sites.table.hasCodeSiteAt(rip1);
+        if (news) {
+          const early = await this.classify(s, current, opts);
+          if (early) return early;
+          continue;
+        }
       }
       if (this.pauseRequested) {
         this.pauseRequested = false;
