@@ -48,6 +48,7 @@ const defaultDeps: LaunchDeps = { freePort: freeLoopbackPort };
 export async function launchQemu(opts: QemuLaunchOptions, deps: LaunchDeps = defaultDeps): Promise<QemuInstance> {
   const log = opts.logger ?? nullLogger;
   const cwd = opts.cwd ?? process.cwd();
+  if (!isDirectory(cwd)) throw new ExoError('user', `working directory ${cwd} does not exist: fix "cwd" in the launch configuration`);
   const wanted = opts.qemuPath ?? DEFAULT_QEMU;
   const qemuPath = findExecutable(wanted.includes('/') ? path.resolve(cwd, wanted) : wanted);
   if (!qemuPath) throw qemuNotFound(wanted);
@@ -66,6 +67,10 @@ export async function launchQemu(opts: QemuLaunchOptions, deps: LaunchDeps = def
       log.debug(`gdb port ${port} was taken before QEMU bound it; retrying with another`);
     }
   }
+}
+
+function isDirectory(p: string): boolean {
+  try { return fs.statSync(p).isDirectory(); } catch { return false; }
 }
 
 function checkInputFile(what: 'kernel' | 'initrd', file: string | undefined, cwd: string): void {

@@ -164,6 +164,7 @@ describe('qemu/launcher (real QEMU)', function () {
     const k = path.join(tmp, 'missing.elf');
     await assert.rejects(launchQemu({ kernel: k }), oneSentence(new RegExp(`^kernel file ${k} does not exist`)));
     await assert.rejects(launchQemu({ initrd: path.join(tmp, 'nope.img') }), oneSentence(/^initrd file .* does not exist/));
+    await assert.rejects(launchQemu({ cwd: path.join(tmp, 'no-dir') }), oneSentence(/^working directory .*no-dir does not exist/));
   });
 
   it('a 64-bit kernel without PVH note or multiboot header is explained', async () => {

@@ -10,7 +10,7 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'qemuParent.ts');
 function startParent(mode: 'hang' | 'throw', guard: boolean): Promise<{ parent: ChildProcess; qemuPid: number; guarded: boolean; qmpPath: string }> {
   return new Promise((resolve, reject) => {
     const parent = spawn(process.execPath, ['-r', 'tsx/cjs', FIXTURE, mode, guard ? 'guard' : 'noguard'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(__dirname, '../../..'), // so -r tsx/cjs resolves
     });
     let out = '';
     let err = '';
