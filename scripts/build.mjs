@@ -1,6 +1,6 @@
 // Bundles the extension (vscode external), the stand-alone adapter and the CLI with esbuild.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync } from 'node:fs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 await Promise.all([
@@ -9,3 +9,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['adapter/cli.ts'], outfile: 'dist/cli.js' }),
 ]);
 chmodSync('dist/cli.js', 0o755);
+// The demangler's WebAssembly is loaded from beside the bundles (adapter/symbols/demangle/wasm.ts).
+copyFileSync('node_modules/gecko-profiler-demangle/index_bg.wasm', 'dist/gecko-demangle.wasm');
