@@ -3,10 +3,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+// Minimal WebAssembly typings: the project's lib (ES2022, no DOM) does not declare them.
+interface WasmTable { grow(n: number): number; set(index: number, value: unknown): void }
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface DemangleExports {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   demangle_any(ptr: number, len: number): [number, number];
-  __wbindgen_export_0: WebAssembly.Table;
+  __wbindgen_export_0: WasmTable;
   __wbindgen_malloc(size: number, align: number): number;
   __wbindgen_free(ptr: number, size: number, align: number): void;
   __wbindgen_start(): void;
@@ -36,13 +44,13 @@ export class WasmDemangler {
     for (const path of candidates()) {
       if (!existsSync(path)) continue;
       try {
-        const module = new WebAssembly.Module(readFileSync(path));
-        let exports: DemangleExports | undefined;
+        const module = new WA.Module(readFileSync(path));
+        const holder: { x?: DemangleExports } = {};
         const imports = {
           './index_bg.js': {
             // wasm-bindgen's externref table starts with these four reserved slots
             __wbindgen_init_externref_table: () => {
-              const table = (exports as DemangleExports).__wbindgen_export_0;
+              const table = (holder.x as DemangleExports).__wbindgen_export_0;
               const offset = table.grow(4);
               table.set(0, undefined);
               table.set(offset + 0, undefined);
@@ -52,10 +60,10 @@ export class WasmDemangler {
             },
           },
         };
-        const instance = new WebAssembly.Instance(module, imports);
-        exports = instance.exports as unknown as DemangleExports;
-        exports.__wbindgen_start();
-        return new WasmDemangler(exports);
+        const instance = new WA.Instance(module, imports);
+        holder.x = instance.exports as DemangleExports;
+        holder.x.__wbindgen_start();
+        return new WasmDemangler(holder.x);
       } catch {
         continue;
       }
