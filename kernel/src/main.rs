@@ -1,0 +1,107 @@
+//! Exo-OS kernel entry: brings up serial, memory, interrupts and SMP, then idles (or, in the
+//! `test-runner` build, runs the in-QEMU tests and exits QEMU through isa-debug-exit).
+#![no_std]
+#![no_main]
+#![allow(clippy::missing_safety_doc)]
+
+extern crate alloc;
+
+#[macro_use]
+pub mod serial;
+pub mod acpi;
+pub mod arch;
+pub mod log;
+pub mod memory;
+pub mod sync;
+#[cfg(feature = "test-runner")]
+pub mod tests;
+
+use arch::x86_64::{apic, cpu, gdt, idt, percpu, pvh, smp};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Written once by kmain after SMP is up; the debugger's data-breakpoint tests watch it.
+#[no_mangle]
+pub static mut EXO_PROBE_COUNTER: u64 = 0;
+
+/// Set when kmain finished bring-up (all CPUs online).
+pub static KERNEL_READY: AtomicBool = AtomicBool::new(false);
+
+/// Rust entry of the bootstrap CPU, called by `kernel_entry` (boot.S) with the physical
+/// address of the PVH start_info.
+#[no_mangle]
+pub extern "C" fn kmain(start_info_phys: u64) -> ! {
+    percpu::init(0);
+    serial::init();
+    println!("exo: booting Exo-OS"); // #BP:kmain
+    let boot = pvh::parse(start_info_phys);
+    println!("exo: pvh: {} memory map entries, rsdp {:#x}", boot.memmap_len, boot.rsdp);
+
+    let probe = debug_probe(0x1234, 7); // #BP:probe_call
+    println!("exo: probe: {:#x}", probe); // #BP:probe_after
+
+    cpu::enable_sse_state();
+    gdt::load(0);
+    memory::init(&boot);
+    gdt::prepare_tss(0);
+    gdt::load_tss();
+    idt::init();
+    let acpi = acpi::init(boot.rsdp);
+    apic::init_bsp(&acpi);
+    cpu::enable_interrupts();
+    smp::start_aps(&acpi);
+    println!("exo: smp: {} CPUs online", smp::online_count()); // #BP:smp_online
+    // SAFETY: written by this CPU only, once; readers (the debugger) only read it.
+    unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(EXO_PROBE_COUNTER), probe) }; // #BP:probe_write
+    KERNEL_READY.store(true, Ordering::Release);
+
+    #[cfg(feature = "test-runner")]
+    tests::run_all();
+
+    smp::idle_loop()
+}
+
+/// A small, never-inlined function with parameters and locals for the debugger's stepping and
+/// variables tests.
+#[inline(never)]
+#[no_mangle]
+pub fn debug_probe(a: u64, b: u32) -> u64 {
+    let doubled = a * 2; // #BP:probe_entry
+    let mixed = doubled ^ (b as u64);
+    let shifted = mixed << (b % 8);
+    shifted + 1
+}
+
+/// Rust entry of each application processor, called by `ap_entry` (boot.S) on its own stack.
+#[no_mangle]
+pub extern "C" fn ap_main(cpu_index: u64) -> ! {
+    let index = cpu_index as usize; // #BP:ap_main
+    smp::ap_init(index);
+    smp::idle_loop()
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    cpu::disable_interrupts();
+    smp::ipi::broadcast_panic();
+    serial::emergency_println(format_args!("exo: PANIC on CPU {}: {}", smp::current_cpu_index(), info));
+    if cfg!(feature = "test-runner") {
+        exit_qemu_failure();
+    }
+    cpu::halt_forever()
+}
+
+/// Ends QEMU with the failure code in the test build (no-op otherwise).
+pub fn exit_qemu_failure() {
+    #[cfg(feature = "test-runner")]
+    tests::exit_qemu(false);
+}
+
+/// core is built with unwinding; panic=abort never calls this, but the symbol must exist.
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}
+
+/// Referenced by alloc's landing pads; with panic=abort nothing unwinds, so it cannot run.
+#[no_mangle]
+pub extern "C" fn _Unwind_Resume() -> ! {
+    cpu::halt_forever()
+}
