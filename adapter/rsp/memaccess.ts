@@ -53,8 +53,12 @@ export class MemoryAccess {
         bad.push({ start: c.addr, end: c.addr + BigInt(c.length) });
       }
     };
-    if (pipelined) await Promise.all(chunks.map(one));
-    else for (const c of chunks) await one(c);
+    if (pipelined) {
+      // `pipeline` workers pull chunks in order: at most that many requests are queued at once.
+      let next = 0;
+      const worker = async () => { while (next < chunks.length) await one(chunks[next++]); };
+      await Promise.all(Array.from({ length: Math.min(this.pipeline, chunks.length) }, worker));
+    } else for (const c of chunks) await one(c);
     return { data, unreadable: mergeRanges(bad) };
   }
 
