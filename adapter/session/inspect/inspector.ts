@@ -23,7 +23,8 @@ export class Inspector {
     rt.evaluate = async (thread, expr) => (await this.evaluateIn(thread, 0, expr)).result;
     rt.callerOf = async thread => {
       const frames = await this.framesOf(rspThread(thread));
-      const caller = frames.find((f, i) => i > 0 && !f.inlined);
+      // Inlined frames share their physical frame's registers: the caller is the next one.
+      const caller = frames.find(f => f.regs !== frames[0].regs);
       if (!caller) return undefined;
       return { returnAddress: caller.pc, cfa: caller.regs.get('rsp') ?? caller.cfa ?? 0n };
     };
