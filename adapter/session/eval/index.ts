@@ -1,0 +1,11 @@
+// Public surface of the expression language used by watch, hover and the Debug Console.
+export { Evaluator } from './evaluator';
+export type { EvalEnvironment, SymbolValue, Value, Location } from './env';
+export type { EvalType, EvalField, StructType, PointerType, ArrayType, EnumType, IntType } from './types';
+export { BUILTIN_TYPES, T, sizeOf, typeName, pointerTo } from './types';
+export { parseExpression, ParseError } from './parser';
+export { tokenize, LexError } from './lexer';
+export { formatValue, memoryReference } from './format';
+export { complete, fragmentAt, type CompletionItem, type CompletionSources } from './complete';
+export { resolveRegister, COMPLETION_REGISTERS } from './registers';
+export type { Expr, TypeRef } from './ast';
