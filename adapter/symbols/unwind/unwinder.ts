@@ -182,3 +182,20 @@ async function framePointerStep(callee: UnwindFrame, opts: UnwindOptions): Promi
   }
   return { pc: ra, cfa: rbp + 16n, registers: caller, method: 'framePointer', signalFrame: false };
 }
+
+/**
+ * The CFA of the frame whose registers are `registers` (for DW_OP_call_frame_cfa), or undefined
+ * where no CFI covers its pc. `innermost`: the pc is where the frame was stopped, not a return address.
+ */
+export async function frameCfa(registers: RegisterSet, cfi: CfiSection[], readMemory: MemoryReader, innermost = true): Promise<bigint | undefined> {
+  const pc = registers.get(RIP);
+  if (pc === undefined) return undefined;
+  let row: UnwindRow | undefined;
+  try { row = findRow(cfi, innermost ? pc : pc - 1n); } catch (e) { if (e instanceof ParseError) return undefined; throw e; }
+  if (!row) return undefined;
+  if (row.cfa.kind === 'regOffset') {
+    const base = registers.get(row.cfa.reg);
+    return base === undefined ? undefined : BigInt.asUintN(64, base + row.cfa.offset);
+  }
+  return evaluateValue(row.cfa.expr, { addressSize: 8, readRegister: async r => registers.get(r), readMemory }, { section: 'CFA expression' });
+}

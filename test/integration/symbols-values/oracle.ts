@@ -1,7 +1,7 @@
 // gdb oracle for the symbols-values tests: builds the C fixture with gcc in a temp dir, stops it
 // under `gdb -batch` at a marker line, and loads gdb's dump (registers, frames, locals, memory).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -19,10 +19,12 @@ export interface GdbDump {
 }
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  lastOutput = r.stdout + r.stderr;
   return r.stdout;
 }
+let lastOutput = '';
 
 /** Line number of the unique `#BP:name` marker in a fixture source (fails if absent or twice). */
 export function markerLine(source: string, name: string): number {
@@ -48,6 +50,7 @@ export class Fixture {
     const outFile = join(this.dir, `dump-${line}-${Date.now()}.json`);
     run('gdb', ['-batch', '-nx', '-ex', `break ${source}:${line}`, '-ex', 'run', '-x', join(FIXTURE_DIR, 'dump.py'), exe],
       { EXO_DUMP_OUT: outFile, EXO_GLOBALS: globals.join(',') });
+    if (!existsSync(outFile)) throw new Error(`gdb wrote no dump; its output:\n${lastOutput.slice(-2000)}`);
     const raw = JSON.parse(readFileSync(outFile, 'utf8')) as {
       regs: Record<string, string>; frames: { pc: string; name: string | null; sp: string; inline: boolean }[];
       locals: string; args: string; globals: Record<string, string>; memory: { start: string; hex: string; name: string }[];

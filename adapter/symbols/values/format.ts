@@ -1,0 +1,70 @@
+// Scalar formatting as gdb prints it: integers, chars ('x' with C escapes / octal), floats with
+// %g at 9 (float) or 17 (double) significant digits, string literals with repeat runs.
+
+export function intFromBytes(b: Uint8Array, signed: boolean): bigint {
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  return signed && b.length > 0 ? BigInt.asIntN(b.length * 8, v) : v;
+}
+
+const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 27: '\\033' };
+
+/** One character inside quotes `q` as gdb escapes it (octal for non-printables). */
+export function escapeChar(code: number, q: "'" | '"'): string {
+  if (code === 0) return '\\000';
+  if (C_ESCAPES[code]) return C_ESCAPES[code];
+  if (code === 0x5c) return '\\\\';
+  if (code === q.charCodeAt(0)) return '\\' + q;
+  if (code >= 0x20 && code < 0x7f) return String.fromCharCode(code);
+  if (code < 0x100) return '\\' + code.toString(8).padStart(3, '0');
+  return String.fromCodePoint(code);
+}
+
+/** `120 'x'` for a C char, `-105 '\227'` for a negative signed char. */
+export function formatChar(v: bigint, byteWidth: number): string {
+  const code = Number(BigInt.asUintN(byteWidth * 8, v));
+  return `${v} '${escapeChar(code, "'")}'`;
+}
+
+/** C's %.Ng (trailing zeros removed, exponent at least 2 digits), plus gdb's inf/nan spelling. */
+export function formatG(x: number, digits: number): string {
+  if (Number.isNaN(x)) return 'nan(0x8000000000000)';
+  if (!Number.isFinite(x)) return x < 0 ? '-inf' : 'inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const trim = (m: string) => (m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m);
+  const [mant, e] = x.toExponential(digits - 1).split('e');
+  const ev = Number(e); // from the rounded result, as C does
+  if (ev < -4 || ev >= digits) return `${trim(mant)}e${ev < 0 ? '-' : '+'}${String(Math.abs(ev)).padStart(2, '0')}`;
+  return trim(x.toFixed(digits - 1 - ev));
+}
+
+export function formatFloat(b: Uint8Array): string {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length === 4) return formatG(dv.getFloat32(0, true), 9);
+  if (b.length === 8) return formatG(dv.getFloat64(0, true), 17);
+  return `<${b.length * 8}-bit float>`;
+}
+
+/**
+ * A run of characters as gdb prints a char array or string: quoted segments, and runs of 10 or
+ * more equal characters as `'c' <repeats N times>`. `truncated` appends gdb's `...`.
+ */
+export function formatCharRun(codes: number[], truncated: boolean): string {
+  const THRESHOLD = 10;
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < codes.length;) {
+    let j = i;
+    while (j < codes.length && codes[j] === codes[i]) j++;
+    const n = j - i;
+    if (n >= THRESHOLD) {
+      if (cur) { parts.push(`"${cur}"`); cur = ''; }
+      parts.push(`'${escapeChar(codes[i], "'")}' <repeats ${n} times>`);
+    } else {
+      for (let k = 0; k < n; k++) cur += escapeChar(codes[i], '"');
+    }
+    i = j;
+  }
+  if (cur || parts.length === 0) parts.push(`"${cur}"`);
+  return parts.join(', ') + (truncated ? '...' : '');
+}

@@ -1,0 +1,317 @@
+// Values rendered like gdb's `print` (C and Rust syntax), and lazy child nodes for variable views:
+// a large aggregate in memory is read only as far as it is shown.
+import { formatChar, formatCharRun, formatFloat, intFromBytes } from './format';
+import { MemoryError, readExact, type MemoryReader, type ValueBytes } from './read';
+import { sizeOf, strip, type Member, type TypeInfo } from './types';
+
+export interface RenderContext {
+  readMemory: MemoryReader;
+  /** The ELF symbol containing an address, for `0x4a5140 <nodes+24>`. */
+  symbolAt?(address: bigint): { name: string; offset: bigint } | undefined;
+  /** gdb's `print elements` limit (200). */
+  maxElements?: number;
+}
+
+/** Where a value's bytes come from: already in hand, or target memory read on demand. */
+export interface ValueSource {
+  address?: bigint;
+  read(offset: number, length: number): Promise<{ bytes: Uint8Array; known: Uint8Array }>;
+}
+
+export function bytesSource(v: ValueBytes): ValueSource {
+  return {
+    address: v.address,
+    read: async (off, len) => {
+      if (off + len > v.bytes.length) {
+        if (v.address !== undefined) throw new MemoryError(v.address + BigInt(off));
+        return { bytes: new Uint8Array(len), known: new Uint8Array(len) };
+      }
+      return { bytes: v.bytes.subarray(off, off + len), known: v.known.subarray(off, off + len) };
+    },
+  };
+}
+
+export function memorySource(address: bigint, read: MemoryReader): ValueSource {
+  return {
+    address,
+    read: async (off, len) => ({ bytes: await readExact(read, address + BigInt(off), len), known: new Uint8Array(len).fill(1) }),
+  };
+}
+
+/** A typed value at `offset` of a source; members and elements are further refs (no copying). */
+export class ValueRef {
+  constructor(readonly type: TypeInfo, readonly src: ValueSource, readonly offset = 0, readonly bitfield?: { bitOffset: number; bitSize: number }) {}
+  get address(): bigint | undefined { return this.src.address === undefined ? undefined : this.src.address + BigInt(this.offset); }
+  member(m: Member): ValueRef {
+    if (m.bitSize !== undefined && m.bitOffset !== undefined) return new ValueRef(m.type, this.src, this.offset, { bitOffset: m.bitOffset, bitSize: m.bitSize });
+    return new ValueRef(m.type, this.src, this.offset + m.byteOffset);
+  }
+  bytes(len = sizeOf(this.type)): Promise<{ bytes: Uint8Array; known: Uint8Array }> { return this.src.read(this.offset, len); }
+}
+
+const OPT = '<optimized out>';
+const allKnown = (k: Uint8Array) => k.every(x => x === 1);
+
+function isCharType(t: TypeInfo): boolean {
+  const s = strip(t);
+  return s.kind === 'base' && s.size === 1 && (s.encoding === 'signedChar' || s.encoding === 'unsignedChar');
+}
+
+async function scalarInt(v: ValueRef, signed: boolean): Promise<bigint | undefined> {
+  if (v.bitfield) {
+    const { bitOffset, bitSize } = v.bitfield;
+    const first = bitOffset >> 3, last = (bitOffset + bitSize - 1) >> 3;
+    const { bytes, known } = await v.src.read(v.offset + first, last - first + 1);
+    if (!allKnown(known)) return undefined;
+    const raw = intFromBytes(bytes, false) >> BigInt(bitOffset & 7);
+    const u = BigInt.asUintN(bitSize, raw);
+    return signed ? BigInt.asIntN(bitSize, u) : u;
+  }
+  const { bytes, known } = await v.bytes();
+  return allKnown(known) ? intFromBytes(bytes, signed) : undefined;
+}
+
+/** gdb's rendering of the value (`{x = 3, y = -4}`, `0x4a5140 <nodes>`, `BLUE`, `120 'x'` …). */
+export async function formatValue(v: ValueRef, ctx: RenderContext, depth = 0): Promise<string> {
+  try {
+    return await format(v, ctx, depth);
+  } catch (e) {
+    if (e instanceof MemoryError) return `<error: ${e.message}>`;
+    throw e;
+  }
+}
+
+/** gdb's `print`: like formatValue, but a pointer (other than to char) shows its type first,
+ *  `(node_t *) 0x4a4178 <nodes+24>`. */
+export async function formatTopLevel(v: ValueRef, ctx: RenderContext): Promise<string> {
+  const t = strip(v.type);
+  const text = await formatValue(v, ctx);
+  if (t.kind !== 'pointer' || t.reference || text.startsWith('(') || text === OPT) return text;
+  if (isCharType(t.target())) return text;
+  return `(${v.type.name}) ${text}`;
+}
+
+async function format(v: ValueRef, ctx: RenderContext, depth: number): Promise<string> {
+  const t = strip(v.type);
+  if (depth > 16) return '{...}';
+  switch (t.kind) {
+    case 'void': return 'void';
+    case 'function': return `{${t.name}} ${v.address !== undefined ? '0x' + v.address.toString(16) : ''}`;
+    case 'unknown': return `<unknown type ${t.name}>`;
+    case 'base': {
+      if (t.encoding === 'float') {
+        const { bytes, known } = await v.bytes();
+        return allKnown(known) ? formatFloat(bytes) : OPT;
+      }
+      const signed = t.encoding === 'signed' || t.encoding === 'signedChar';
+      const n = await scalarInt(v, signed);
+      if (n === undefined) return OPT;
+      if (t.encoding === 'bool') return n === 0n ? 'false' : n === 1n ? 'true' : String(n);
+      if (t.encoding === 'signedChar' || t.encoding === 'unsignedChar' || (t.encoding === 'utf' && t.size <= 4)) return formatChar(n, t.size);
+      return String(n);
+    }
+    case 'enum': {
+      const n = await scalarInt(v, t.signed);
+      if (n === undefined) return OPT;
+      const e = t.enumerators.find(x => x.value === n);
+      const rust = !t.name.startsWith('enum ');
+      if (e) return rust ? `${t.name}::${e.name}` : e.name;
+      return String(n);
+    }
+    case 'pointer': return formatPointer(v, t, ctx);
+    case 'array': return formatArray(v, t, ctx, depth);
+    case 'struct': return formatStruct(v, t, ctx, depth);
+    default: return '?';
+  }
+}
+
+async function formatPointer(v: ValueRef, t: Extract<TypeInfo, { kind: 'pointer' }>, ctx: RenderContext): Promise<string> {
+  const n = await scalarInt(v, false);
+  if (n === undefined) return OPT;
+  const hex = '0x' + n.toString(16);
+  const target = strip(t.target());
+  if (target.kind === 'function') return hex + (n !== 0n ? symbolText(n, ctx) : '');
+  if (n === 0n) return hex;
+  if (isCharType(target)) return `${hex} ${await readCString(n, ctx)}`;
+  return hex + symbolText(n, ctx);
+}
+
+function symbolText(addr: bigint, ctx: RenderContext): string {
+  const s = ctx.symbolAt?.(addr);
+  if (!s) return '';
+  return s.offset === 0n ? ` <${s.name}>` : ` <${s.name}+${s.offset}>`;
+}
+
+async function readCString(addr: bigint, ctx: RenderContext): Promise<string> {
+  const limit = ctx.maxElements ?? 200;
+  const codes: number[] = [];
+  try {
+    // Read in small chunks so a string near the end of a mapping still prints.
+    for (let off = 0; codes.length < limit;) {
+      const chunk = Math.min(64, limit - codes.length);
+      let b: Uint8Array;
+      try { b = await readExact(ctx.readMemory, addr + BigInt(off), chunk); } catch (e) {
+        if (chunk > 1) { b = await readExact(ctx.readMemory, addr + BigInt(off), 1); } else throw e;
+      }
+      const z = b.indexOf(0);
+      if (z >= 0) { codes.push(...b.subarray(0, z)); return formatCharRun(codes, false); }
+      codes.push(...b);
+      off += b.length;
+    }
+  } catch (e) {
+    if (!(e instanceof MemoryError)) throw e;
+    if (codes.length === 0) return `<error: ${e.message}>`;
+    return formatCharRun(codes, false) + `<error: ${e.message}>`;
+  }
+  return formatCharRun(codes, true);
+}
+
+async function formatArray(v: ValueRef, t: Extract<TypeInfo, { kind: 'array' }>, ctx: RenderContext, depth: number): Promise<string> {
+  return formatDims(v, t.element, t.counts, ctx, depth, t.rust);
+}
+
+async function formatDims(v: ValueRef, element: TypeInfo, counts: (number | undefined)[], ctx: RenderContext, depth: number, rust: boolean): Promise<string> {
+  const limit = ctx.maxElements ?? 200;
+  const n = counts[0] ?? 0;
+  const rest = counts.slice(1);
+  const inner = rest.reduce<number>((a, c) => a * (c ?? 0), 1) * sizeOf(element);
+  if (rest.length === 0 && isCharType(element)) {
+    const shown = Math.min(n, limit);
+    const { bytes, known } = await v.src.read(v.offset, shown);
+    if (!allKnown(known)) return OPT;
+    let codes = [...bytes];
+    // gdb stops at the array's end; trailing NULs collapse (print null-stop is off)
+    if (shown === n && codes.length > 0 && codes[codes.length - 1] === 0) {
+      let end = codes.length;
+      while (end > 0 && codes[end - 1] === 0) end--;
+      const zeros = codes.length - end;
+      codes = codes.slice(0, end + (zeros > 1 ? zeros - 1 : 0));
+      if (codes.length === 0) return '""';
+    }
+    return formatCharRun(codes, n > limit);
+  }
+  const items: string[] = [];
+  const shown = Math.min(n, limit);
+  for (let i = 0; i < shown; i++) {
+    const sub = new ValueRef(element, v.src, v.offset + i * inner);
+    items.push(rest.length ? await formatDims(sub, element, rest, ctx, depth + 1, rust) : await format(sub, ctx, depth + 1));
+  }
+  // runs of 10 or more equal elements print as `x <repeats N times>`
+  const out: string[] = [];
+  for (let i = 0; i < items.length;) {
+    let j = i;
+    while (j < items.length && items[j] === items[i]) j++;
+    if (j - i >= 10) out.push(`${items[i]} <repeats ${j - i} times>`);
+    else for (let k = i; k < j; k++) out.push(items[k]);
+    i = j;
+  }
+  const body = out.join(', ') + (n > limit ? '...' : '');
+  return rust ? `[${body}]` : `{${body}}`;
+}
+
+async function formatStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }>, ctx: RenderContext, depth: number): Promise<string> {
+  if (t.rust) return formatRustStruct(v, t, ctx, depth);
+  const parts: string[] = [];
+  for (const m of t.members()) {
+    const s = await format(v.member(m), ctx, depth + 1);
+    parts.push(m.name === undefined ? s : `${m.name} = ${s}`);
+  }
+  return `{${parts.join(', ')}}`;
+}
+
+async function formatRustStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }>, ctx: RenderContext, depth: number): Promise<string> {
+  const vp = t.variantPart();
+  if (vp) {
+    let members: Member[] | undefined;
+    if (vp.discr) {
+      const dt = strip(vp.discr.type);
+      const n = await scalarInt(v.member(vp.discr), dt.kind === 'base' && dt.encoding === 'signed');
+      if (n === undefined) return OPT;
+      const size = sizeOf(vp.discr.type) * 8;
+      members = (vp.variants.find(x => x.discrValue !== undefined && BigInt.asUintN(size, x.discrValue) === BigInt.asUintN(size, n))
+        ?? vp.variants.find(x => x.discrValue === undefined))?.members;
+    } else members = vp.variants[0]?.members;
+    if (!members || members.length === 0) return `${t.name}::<invalid variant>`;
+    // The variant's member has the variant's struct type (`…::Some`), at offset 0 usually
+    const m = members[0];
+    return format(v.member(m), ctx, depth + 1);
+  }
+  const ms = t.members();
+  if (t.name === '&str' || (ms.length === 2 && ms[0].name === 'data_ptr' && ms[1].name === 'length')) {
+    const ptr = await scalarInt(v.member(ms[0]), false);
+    const len = await scalarInt(v.member(ms[1]), false);
+    if (ptr === undefined || len === undefined) return OPT;
+    const el = strip(strip(ms[0].type).kind === 'pointer' ? (strip(ms[0].type) as Extract<TypeInfo, { kind: 'pointer' }>).target() : ms[0].type);
+    if (t.name.endsWith('str')) {
+      const shown = Number(len > BigInt(ctx.maxElements ?? 200) ? BigInt(ctx.maxElements ?? 200) : len);
+      const b = await readExact(ctx.readMemory, ptr, shown);
+      return formatCharRun([...Buffer.from(b).toString('utf8')].map(c => c.codePointAt(0) ?? 0), BigInt(shown) < len);
+    }
+    const esz = sizeOf(el);
+    const shown = Number(len > 200n ? 200n : len);
+    const arr = new ValueRef(el, memorySource(ptr, ctx.readMemory), 0);
+    const items: string[] = [];
+    for (let i = 0; i < shown; i++) items.push(await format(new ValueRef(el, arr.src, i * esz), ctx, depth + 1));
+    return `&[${items.join(', ')}${BigInt(shown) < len ? '...' : ''}]`;
+  }
+  const tuple = ms.length > 0 && ms.every((m, i) => m.name === `__${i}`);
+  const parts: string[] = [];
+  for (const m of ms) {
+    const s = await format(v.member(m), ctx, depth + 1);
+    parts.push(tuple ? s : `${m.name ?? '?'}: ${s}`);
+  }
+  if (tuple) return `${t.name}(${parts.join(', ')})`;
+  if (ms.length === 0) return t.name;
+  return `${t.name} {${parts.join(', ')}}`;
+}
+
+/** One node of a variables tree: children are produced on demand (arrays in pages). */
+export interface ValueNode {
+  name: string;
+  type: string;
+  value: string;
+  address?: bigint;
+  /** Number of children; 0 for scalars. */
+  childCount: number;
+  /** Whether children are array elements (DAP indexedVariables) rather than members. */
+  indexed: boolean;
+  children(start?: number, count?: number): Promise<ValueNode[]>;
+}
+
+/** A tree node for `v` named `name`; rendering and children are computed when asked. */
+export async function valueNode(name: string, v: ValueRef, ctx: RenderContext): Promise<ValueNode> {
+  const t = strip(v.type);
+  const value = await formatValue(v, ctx);
+  const base = { name, type: v.type.name, value, address: v.address };
+  if (t.kind === 'struct') {
+    const ms = t.members();
+    return { ...base, childCount: ms.length, indexed: false, children: async () => Promise.all(ms.map((m, i) => valueNode(m.name ?? `<anon ${i}>`, v.member(m), ctx))) };
+  }
+  if (t.kind === 'array') {
+    const n = t.counts[0] ?? 0;
+    const rest = t.counts.slice(1);
+    const elemType: TypeInfo = rest.length ? { ...t, counts: rest, size: rest.reduce<number>((a, c) => a * (c ?? 0), 1) * sizeOf(t.element) } : t.element;
+    const esz = sizeOf(elemType);
+    return {
+      ...base, childCount: n, indexed: true,
+      children: async (start = 0, count = n) => {
+        const out: ValueNode[] = [];
+        for (let i = start; i < Math.min(n, start + count); i++) out.push(await valueNode(`[${i}]`, new ValueRef(elemType, v.src, v.offset + i * esz), ctx));
+        return out;
+      },
+    };
+  }
+  if (t.kind === 'pointer') {
+    const target = strip(t.target());
+    const pointee = target.kind !== 'void' && target.kind !== 'function' && sizeOf(target) > 0;
+    return {
+      ...base, childCount: pointee ? 1 : 0, indexed: false,
+      children: async () => {
+        const p = await scalarInt(v, false);
+        if (p === undefined || p === 0n || !pointee) return [];
+        return [await valueNode(`*${name}`, new ValueRef(t.target(), memorySource(p, ctx.readMemory)), ctx)];
+      },
+    };
+  }
+  return { ...base, childCount: 0, indexed: false, children: async () => [] };
+}

@@ -1,0 +1,61 @@
+// Locals, arguments and globals vs gdb: the C fixture (gcc -O0 and -O2, DWARF 5) stopped at
+// #BP:leaf; our `info locals` / `info args` text and global values must equal gdb's.
+import assert from 'node:assert/strict';
+import { Dwarf, dwarfSectionsOf } from '../../../adapter/symbols/dwarf';
+import { FileSource } from '../../../adapter/symbols/bytesource';
+import { ElfFile } from '../../../adapter/symbols/elf';
+import { CfiSection } from '../../../adapter/symbols/cfi/section';
+import { frameCfa } from '../../../adapter/symbols/unwind/unwinder';
+import { GlobalIndex, readGlobal } from '../../../adapter/symbols/values/globals';
+import { scopesAt } from '../../../adapter/symbols/values/scope';
+import { describeFrame, printVariable, type FrameState } from '../../../adapter/symbols/values/variables';
+import { Fixture, markerLine, memoryReader } from './oracle';
+
+const GLOBALS = ['origin', 'counter', 'nodes', 'favourite', 'ratio', 'fraction', 'greeting', 'packed', 'num', 'ready',
+  'letter', 'matrix', 'callback', 'small', 'shorty', 'big', 'ubig'];
+
+describe('values vs gdb (C fixture)', function () {
+  this.timeout(180_000);
+  const fx = new Fixture();
+  after(() => fx.cleanup());
+
+  for (const opt of ['-O0', '-O2']) {
+    describe(opt, () => {
+      let st: FrameState;
+      let dwarf: Dwarf;
+      let dump: ReturnType<Fixture['gdbDump']>;
+      before(async () => {
+        const exe = fx.compile('frames.c', opt, `values${opt}`);
+        dump = fx.gdbDump(exe, 'frames.c', markerLine('frames.c', 'leaf'), GLOBALS);
+        const elf = new ElfFile(new FileSource(exe));
+        dwarf = new Dwarf(dwarfSectionsOf(elf));
+        const eh = elf.section('.eh_frame')!;
+        const cfi = [new CfiSection({ kind: 'eh_frame', bytes: eh.data(), address: eh.header.addr })];
+        const readMemory = memoryReader(dump);
+        const symtab = elf.symbols();
+        st = {
+          pc: dump.regs.get(16)!, innermost: true, registers: dump.regs, readMemory,
+          cfa: await frameCfa(dump.regs, cfi, readMemory),
+          symbolAt: a => { const s = symtab.at(a); return s && (s.symbol.type === 'object' || s.symbol.type === 'func') ? { name: s.symbol.name, offset: s.offset } : undefined; },
+        };
+      });
+
+      it('info args and info locals of frame 0 match gdb', async () => {
+        const frames = scopesAt(dwarf, st.pc);
+        assert.equal(frames[0]?.name, 'leaf');
+        const ours = await describeFrame(frames[0], st);
+        assert.equal(ours.args, dump.args);
+        assert.equal(ours.locals, dump.locals);
+      });
+
+      it('globals match gdb print', async () => {
+        const index = new GlobalIndex(dwarf);
+        for (const g of GLOBALS) {
+          const v = await readGlobal(index, g, st);
+          const text = v ? await printVariable(v, st) : '<no symbol>';
+          assert.equal(text, dump.globals[g], `global ${g}`);
+        }
+      });
+    });
+  }
+});
