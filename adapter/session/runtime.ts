@@ -46,7 +46,7 @@ export class Runtime {
   private ended = false;
   private busy: Promise<void> = Promise.resolve();
   /** Expression evaluation in a vCPU's context (conditions, log points); set by the inspector. */
-  evaluate: (thread: RspThreadId, expr: string) => Promise<string> =
+  evaluate: (thread: RspThreadId, expr: string) => Promise<{ result: string; raw?: bigint }> =
     async (_t, expr) => { throw new ExoError('user', `cannot evaluate "${expr}" here`); };
   /** Where the current frame of a vCPU returns to (step out); set by the inspector. */
   callerOf: CallerLocator = async () => undefined;
@@ -80,10 +80,11 @@ export class Runtime {
     return {
       condition: async expr => {
         const v = await this.evaluate(thread, expr);
-        return !/^(0|false|0x0+|null)$/i.test(v.trim());
+        if (v.raw !== undefined) return v.raw !== 0n;
+        throw new ExoError('user', `the condition "${expr}" is not a number or boolean (it is ${v.result})`);
       },
       log: async parts => {
-        const text = await renderLogMessage(parts, expr => this.evaluate(thread, expr));
+        const text = await renderLogMessage(parts, async expr => (await this.evaluate(thread, expr)).result);
         this.events.output('console', text + '\n');
       },
     };

@@ -7,7 +7,7 @@ import { buildRegisterGroups, RegisterNode } from '../../x86/registers';
 import type { Runtime } from '../runtime';
 import { Frame, framePointerFrames } from './stack';
 import { readMemory, writeMemory } from './memory';
-import { evaluateBasic, completionsBasic } from './evaluate';
+import { completionsFor, EvalResult, evaluateExpression } from './evaluate';
 import { disassemble } from './disassemble';
 
 type Children = () => Promise<DebugProtocol.Variable[]>;
@@ -20,7 +20,7 @@ export class Inspector {
   private nextHandle = 1;
 
   constructor(private readonly rt: Runtime) {
-    rt.evaluate = async (thread, expr) => (await this.evaluateIn(thread, 0, expr)).result;
+    rt.evaluate = (thread, expr) => this.evaluateIn(thread, 0, expr);
     rt.callerOf = async thread => {
       const frames = await this.framesOf(rspThread(thread));
       // Inlined frames share their physical frame's registers: the caller is the next one.
@@ -145,18 +145,19 @@ export class Inspector {
     return { value: hex(BigInt.asUintN(64, v)) };
   }
 
-  async evaluateIn(thread: RspThreadId, _frameIndex: number, expr: string): Promise<{ result: string; raw?: bigint; memoryReference?: string }> {
-    return evaluateBasic(this.rt, thread, expr);
+  async evaluateIn(thread: RspThreadId, frameIndex: number, expr: string, hexFormat = false): Promise<EvalResult> {
+    const frame = frameIndex > 0 ? (await this.framesOf(thread))[frameIndex] : undefined;
+    return evaluateExpression(this.rt, thread, expr, frame?.regs, undefined, hexFormat);
   }
 
   async evaluate(args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
     const { thread, index } = this.frame(args.frameId);
-    const r = await this.evaluateIn(thread, index, args.expression);
+    const r = await this.evaluateIn(thread, index, args.expression, args.format?.hex ?? false);
     return { result: r.result, variablesReference: 0, memoryReference: r.memoryReference };
   }
 
   async completions(args: DebugProtocol.CompletionsArguments): Promise<DebugProtocol.CompletionItem[]> {
-    return completionsBasic(this.rt, args.text, args.column);
+    return completionsFor(this.rt, args.text, args.column, []);
   }
 
   async readMemory(args: DebugProtocol.ReadMemoryArguments): Promise<DebugProtocol.ReadMemoryResponse['body']> {
