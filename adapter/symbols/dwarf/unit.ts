@@ -69,9 +69,12 @@ export function readUnitHeader(sec: Section, offset: number): UnitHeader {
 }
 
 const NONE = -1;
+/** Bytes read for the root DIE before the whole unit is needed. */
+const HEAD_BYTES = 4096;
 
 export class Unit {
   private bytes: ByteCursor | undefined;
+  private head: ByteCursor | undefined;
   private abbrevs: AbbrevTable | undefined;
   // Flat DIE tree (index 0 = root): built by parseTree() on first use.
   private offs: number[] | undefined;
@@ -100,18 +103,44 @@ export class Unit {
     return new ByteCursor(b.bytes, b.section, at - b.base, b.end, b.base);
   }
 
+  /**
+   * Runs `f` on a cursor at `at`, using only the unit's first bytes while the whole unit is not
+   * loaded: reading the root DIE of every unit must not read all of .debug_info.
+   */
+  private viaHead<T>(at: number, f: (c: ByteCursor) => T): T {
+    if (this.bytes) return f(this.cursorAt(at));
+    const h = this.header;
+    const unitLen = h.end - h.offset;
+    if (!this.head) {
+      const len = Math.min(unitLen, HEAD_BYTES);
+      this.head = new ByteCursor(this.dwarf.sections.info!.read(h.offset, len), '.debug_info', 0, len, h.offset);
+    }
+    const hb = this.head;
+    if (at >= hb.base && at < hb.base + hb.end) {
+      try {
+        return f(new ByteCursor(hb.bytes, hb.section, at - hb.base, hb.end, hb.base));
+      } catch (e) {
+        if (hb.end >= unitLen) throw e; // the head was the whole unit: a real error
+      }
+    }
+    return f(this.cursorAt(at));
+  }
+
   abbrevTable(): AbbrevTable {
     return (this.abbrevs ??= this.dwarf.abbrevTable(this.header.abbrevOffset));
   }
 
   /** Reads the abbreviation code at `offset` and returns its abbrev and the attributes' offset. */
   decodeEntry(offset: number): { abbrev: Abbrev; attrs: number } | undefined {
-    const c = this.cursorAt(offset);
+    return this.viaHead(offset, c => this.decodeAt(c, offset));
+  }
+
+  private decodeAt(c: ByteCursor, offset: number): { abbrev: Abbrev; attrs: number } | undefined {
     const code = c.ulebNum(0x7fffffff, 'abbreviation code');
     if (code === 0) return undefined;
     const a = this.abbrevTable().get(code);
     if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${this.header.abbrevOffset.toString(16)}`, offset - c.base);
-    return { abbrev: a, attrs: offset + (c.pos - (offset - c.base)) };
+    return { abbrev: a, attrs: c.offset };
   }
 
   private fixedSize(a: Abbrev): number {
@@ -225,17 +254,17 @@ export class Unit {
     let idx = -1;
     for (let k = 0; k < abbrev.attrs.length; k++) if (abbrev.attrs[k].at === at) { idx = k; break; }
     if (idx < 0) return undefined;
-    const c = this.cursorAt(attrs);
-    for (let k = 0; k < idx; k++) skipValue(c, abbrev.attrs[k].form, this.header);
-    const s = abbrev.attrs[idx];
-    let form = s.form;
-    if (form === DW_FORM.indirect) { const p = c.pos; form = c.ulebNum(0xffff, 'form'); c.pos = p; }
-    return { form, value: readValue(c, s.form, this.header, s.implicitConst) };
+    return this.viaHead(attrs, c => {
+      for (let k = 0; k < idx; k++) skipValue(c, abbrev.attrs[k].form, this.header);
+      const s = abbrev.attrs[idx];
+      let form = s.form;
+      if (form === DW_FORM.indirect) { const p = c.pos; form = c.ulebNum(0xffff, 'form'); c.pos = p; }
+      return { form, value: readValue(c, s.form, this.header, s.implicitConst) };
+    });
   }
 
   rawAttrs(abbrev: Abbrev, attrs: number): { at: number; form: number; value: RawValue }[] {
-    const c = this.cursorAt(attrs);
-    return abbrev.attrs.map(s => ({ at: s.at, form: s.form, value: readValue(c, s.form, this.header, s.implicitConst) }));
+    return this.viaHead(attrs, c => abbrev.attrs.map(s => ({ at: s.at, form: s.form, value: readValue(c, s.form, this.header, s.implicitConst) })));
   }
 
   bases(): UnitBases {

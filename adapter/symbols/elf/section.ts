@@ -64,8 +64,11 @@ export class Section {
     if (this.whole || this.compressed || this.size <= WHOLE_LIMIT) return this.data().subarray(offset, offset + length);
     const first = Math.floor(offset / PAGE), last = Math.floor((offset + length - 1) / PAGE);
     if (length === 0) return new Uint8Array(0);
-    if (first === last) { const p = this.page(first); const o = offset - first * PAGE; return p.subarray(o, o + length); }
-    // Large spans (a whole unit) go straight to the file; they are cached by their users.
+    if (first === last && (length <= 256 || this.pages.has(first))) {
+      // Small reads (strings, symbol names) share cached pages.
+      const p = this.page(first); const o = offset - first * PAGE; return p.subarray(o, o + length);
+    }
+    // Larger spans (a unit, a line program) go straight to the file; their users cache them.
     return this.src.read(Number(this.header.offset) + offset, length);
   }
 

@@ -1,0 +1,175 @@
+// Breakpoint addresses as gdb chooses them: `break FILE:LINE` (is_stmt entries of the line, or
+// of the next line with code; one per block; prologue skipped at function starts), `break FUNC`
+// (every concrete function and inlined copy named FUNC, after the prologue) and `info line`.
+import { ExoError } from '../../common/errors';
+import { DW_AT } from '../dwarf/constants';
+import type { Unit } from '../dwarf/unit';
+import type { FunctionInfo } from '../functions';
+import { fileMatches, type LtEntry } from '../linetable';
+import type { SymbolFile } from '../symbolfile';
+import { skipPrologue } from './prologue';
+
+export interface BreakpointLocation { address: bigint; function?: string; file?: string; line?: number; inlined?: boolean }
+export type LineBreakpoints =
+  | { ok: true; file: string; requestedLine: number; line: number; addresses: bigint[]; locations: BreakpointLocation[] }
+  | { ok: false; reason: string };
+export type FunctionBreakpoints =
+  | { ok: true; name: string; addresses: bigint[]; locations: BreakpointLocation[] }
+  | { ok: false; reason: string };
+export type InfoLineResult =
+  | { ok: true; file: string; line: number; start: bigint; end: bigint; noCode: boolean }
+  | { ok: false; reason: string };
+
+interface Symtab { unit: Unit; path: string; table: LtEntry[] }
+
+/** Units whose line program names a file matching `file`, with their matching subfiles. */
+function symtabsFor(sf: SymbolFile, file: string): Symtab[] {
+  const out: Symtab[] = [];
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  for (const u of sf.units()) {
+    let off;
+    try { off = u.lineProgramOffset(); } catch { continue; }
+    if (off === undefined) continue;
+    const lp = sf.dwarf.lineProgram(off, u);
+    if (!lp.files.some(f => f && f.name.endsWith(base) && fileMatches(f.path, file))) continue;
+    const lt = sf.lineTable(u);
+    if (!lt) continue;
+    for (const [path, table] of lt.subfiles) if (fileMatches(path, file)) out.push({ unit: u, path, table });
+  }
+  return out;
+}
+
+/** find_pcs_for_symtab_line over all symtabs: exact is_stmt pcs, else the best (next) line. */
+function pcsForLine(tabs: Symtab[], line: number): { hits: { tab: Symtab; pc: bigint }[]; best?: number } {
+  const hits: { tab: Symtab; pc: bigint }[] = [];
+  let best: number | undefined;
+  for (const tab of tabs) {
+    let tabBest: number | undefined;
+    let exact = false;
+    for (const e of tab.table) {
+      if (!e.isStmt) continue;
+      if (e.line === line) { hits.push({ tab, pc: e.pc }); exact = true; }
+      else if (!exact && e.line > line && (tabBest === undefined || e.line < tabBest)) tabBest = e.line;
+    }
+    if (!exact && tabBest !== undefined && (best === undefined || tabBest < best)) best = tabBest;
+  }
+  return { hits, best };
+}
+
+/** Keeps the first pc of each innermost block (gdb: one location per block for a line). */
+function filterByBlock(sf: SymbolFile, hits: { tab: Symtab; pc: bigint }[]): { tab: Symtab; pc: bigint; fn?: string }[] {
+  const seen = new Set<string>();
+  const out: { tab: Symtab; pc: bigint; fn?: string }[] = [];
+  for (const h of hits) {
+    const blocks = sf.functions(h.tab.unit).blocksAt(h.pc);
+    const real = blocks.filter(b => b.real);
+    const inner = real[real.length - 1];
+    const fnBlock = [...real].reverse().find(b => b.kind !== 'lexical');
+    const fn = fnBlock ? (fnBlock.die.qualifiedName() ?? fnBlock.die.name()) : undefined;
+    if (inner) {
+      const key = `${h.tab.unit.offset}:${inner.die.offset}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    out.push({ ...h, fn });
+  }
+  return out;
+}
+
+const sortUnique = (xs: bigint[]) => [...new Set(xs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+export function breakpointsForLine(sf: SymbolFile, file: string, line: number): LineBreakpoints {
+  if (!Number.isInteger(line) || line <= 0) throw new ExoError('user', `line ${line} is not a positive line number`);
+  const tabs = symtabsFor(sf, file);
+  if (!tabs.length) return { ok: false, reason: `No source file named ${file}.` };
+  const first = pcsForLine(tabs, line);
+  const best = first.best;
+  let hits = first.hits;
+  let used = line;
+  if (!hits.length && best !== undefined) { used = best; hits = pcsForLine(tabs, best).hits; }
+  if (!hits.length) return { ok: false, reason: `No line ${line} in file "${file}".` };
+  const locations: BreakpointLocation[] = [];
+  for (const h of filterByBlock(sf, hits)) {
+    const pc = skipPrologue(sf, h.pc);
+    // gdb reports the line found after skipping a prologue, else the line asked for.
+    const at = pc !== h.pc ? sf.lineForPc(pc) : undefined;
+    locations.push({ address: pc, function: h.fn, file: at?.file ?? h.tab.path, line: at?.line ?? used });
+  }
+  const seen = new Set<bigint>();
+  const uniq = locations.filter(l => (seen.has(l.address) ? false : (seen.add(l.address), true))).sort((a, b) => (a.address < b.address ? -1 : 1));
+  return { ok: true, file: tabs[0].path, requestedLine: line, line: used, addresses: uniq.map(l => l.address), locations: uniq };
+}
+
+/** gdb's `info line FILE:LINE` (list mode): the first exact is_stmt entry, else the next line's. */
+export function infoLine(sf: SymbolFile, file: string, line: number): InfoLineResult {
+  const tabs = symtabsFor(sf, file);
+  if (!tabs.length) return { ok: false, reason: `No source file named ${file}.` };
+  let pick: { tab: Symtab; e: LtEntry } | undefined;
+  let bestLine: number | undefined;
+  for (const tab of tabs) {
+    for (const e of tab.table) {
+      if (!e.isStmt) continue;
+      if (e.line === line) { pick = { tab, e }; break; }
+      if (e.line > line && (bestLine === undefined || e.line < bestLine)) { bestLine = e.line; pick = { tab, e }; }
+    }
+    if (pick && pick.e.line === line) break;
+  }
+  if (!pick) return { ok: false, reason: `Line ${line} is out of range for "${file}".` };
+  const found = sf.lineForPc(pick.e.pc);
+  const start = found?.pc ?? pick.e.pc;
+  const same = found?.line === line;
+  return { ok: true, file: pick.tab.path, line, start, end: same ? (found?.end ?? start) : start, noCode: !same };
+}
+
+/** gdb's wild name matching: `f` matches `f` and `a::b::f`; `b::f` matches `a::b::f`. */
+function nameMatches(fnName: string | undefined, plain: string | undefined, q: string): boolean {
+  if (plain === q || fnName === q) return true;
+  return !!fnName && fnName.endsWith('::' + q);
+}
+
+/** Units to search for a function name: all (small binaries) or those the ELF symbols point to. */
+function unitsForName(sf: SymbolFile, name: string): Unit[] {
+  const info = sf.dwarf.sections.info;
+  if (!info || info.size < 48 * 1024 * 1024) return sf.units();
+  const units = new Map<number, Unit>();
+  for (const s of sf.elf.symbols().byNameAll(name)) {
+    if (s.type !== 'func' || s.value === 0n) continue;
+    const u = sf.unitForPc(s.value);
+    if (u) units.set(u.offset, u);
+  }
+  return [...units.values()];
+}
+
+export function breakpointsForFunction(sf: SymbolFile, name: string): FunctionBreakpoints {
+  const q = name.trim();
+  if (!q) throw new ExoError('user', 'an empty function name');
+  const locations: BreakpointLocation[] = [];
+  const seen = new Set<bigint>();
+  const add = (loc: BreakpointLocation) => { if (!seen.has(loc.address)) { seen.add(loc.address); locations.push(loc); } };
+  for (const u of unitsForName(sf, q)) {
+    let fns: FunctionInfo[];
+    try { fns = sf.functions(u).list; } catch { continue; }
+    for (const fn of fns) {
+      if (!nameMatches(fn.name, fn.die.name(), q)) continue;
+      const pc = skipPrologue(sf, functionStart(sf, fn.entry));
+      const at = sf.lineForPc(pc);
+      add({ address: pc, function: fn.name, file: at?.file, line: at?.line });
+    }
+    for (const inst of sf.functions(u).inlinedInstances(d => { const o = d.ref(DW_AT.abstract_origin); return !!o && nameMatches(o.qualifiedName(), o.name(), q); })) {
+      const pc = skipPrologue(sf, functionStart(sf, inst.entry));
+      const at = sf.lineForPc(pc);
+      add({ address: pc, function: inst.die.qualifiedName(), file: at?.file, line: at?.line, inlined: true });
+    }
+  }
+  if (!locations.length) {
+    // No debug info for it: gdb falls back to the ELF symbol (minimal symbol).
+    const s = sf.symbolByName(q);
+    if (s && s.type === 'func' && s.value !== 0n) add({ address: s.value, function: s.name });
+  }
+  if (!locations.length) return { ok: false, reason: `Function "${q}" not defined.` };
+  locations.sort((a, b) => (a.address < b.address ? -1 : 1));
+  return { ok: true, name: q, addresses: sortUnique(locations.map(l => l.address)), locations };
+}
+
+/** find_function_start_sal_1: the function's start, as the sal gdb hands to skip_prologue_sal. */
+function functionStart(_sf: SymbolFile, entry: bigint): bigint { return entry; }

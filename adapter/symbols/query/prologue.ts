@@ -1,0 +1,118 @@
+// Where gdb puts a breakpoint "after the prologue" (symtab.c skip_prologue_sal on amd64):
+// DW_LNS_set_prologue_end first; GCC units with location lists are trusted as is (no skip);
+// otherwise amd64 prologue analysis (endbr64, push %rbp, mov %rsp,%rbp) then the next line
+// start; LLVM units without prologue_end use the line table (skip_prologue_using_sal).
+import { DW_AT, DW_FORM, DW_TAG } from '../dwarf/constants';
+import type { Unit } from '../dwarf/unit';
+import type { FunctionInfo } from '../functions';
+import type { CuLineTable } from '../linetable';
+import type { SymbolFile } from '../symbolfile';
+
+const locationsValidCache = new WeakMap<Unit, boolean>();
+const LOC_TAGS = new Set<number>([DW_TAG.variable, DW_TAG.formal_parameter, DW_TAG.subprogram]);
+
+/** gdb's "GNU <lang> <major>.<minor>" producer test: GCC ≥ 4.5. */
+function isModernGcc(producer: string | undefined): boolean {
+  const m = /^GNU \S+ (\d+)\.(\d+)/.exec(producer ?? '');
+  if (!m) return false;
+  const major = Number(m[1]), minor = Number(m[2]);
+  return major > 4 || (major === 4 && minor >= 5);
+}
+
+export function isLlvm(producer: string | undefined): boolean {
+  return !!producer && (producer.startsWith('clang ') || producer.startsWith(' F90 Flang ') || producer.startsWith('F90 Flang '));
+}
+
+/** gdb's compunit locations_valid: GCC ≥ 4.5 and some location (or frame base) is a list. */
+export function locationsValid(u: Unit): boolean {
+  let v = locationsValidCache.get(u);
+  if (v === undefined) {
+    v = false;
+    if (isModernGcc(u.producer())) {
+      for (const d of u.diesWithTag(LOC_TAGS)) {
+        const f = d.attrForm(d.tag === DW_TAG.subprogram ? DW_AT.frame_base : DW_AT.location);
+        if (f === DW_FORM.sec_offset || f === DW_FORM.loclistx || f === DW_FORM.data4 || f === DW_FORM.data8) { v = true; break; }
+      }
+    }
+    locationsValidCache.set(u, v);
+  }
+  return v;
+}
+
+/** amd64_analyze_prologue + amd64_skip_prologue for GCC-style frames. */
+function amd64SkipPrologue(sf: SymbolFile, start: bigint): bigint {
+  const b = sf.code(start, 8);
+  if (!b) return start;
+  let i = 0;
+  if (b[0] === 0xf3 && b[1] === 0x0f && b[2] === 0x1e && b[3] === 0xfa) i = 4; // endbr64
+  if (b[i] !== 0x55) return start; // no push %rbp: frameless
+  const n = b.subarray(i + 1);
+  if ((n[0] === 0x48 && n[1] === 0x89 && n[2] === 0xe5) || (n[0] === 0x48 && n[1] === 0x8b && n[2] === 0xec)) return start + BigInt(i + 4);
+  if ((n[0] === 0x89 && n[1] === 0xe5) || (n[0] === 0x8b && n[1] === 0xec)) return start + BigInt(i + 3);
+  return start; // push without frame setup: gdb treats it as frameless
+}
+
+/** skip_prologue_using_linetable: first prologue_end entry of the function's start symtab. */
+function prologueEndPc(lt: CuLineTable, fn: FunctionInfo): bigint | undefined {
+  const sal = lt.lookup(fn.entry);
+  if (!sal) return undefined;
+  const t = lt.subfiles.get(sal.file)!;
+  let lo = 0, hi = t.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (t[m].pc < fn.entry) lo = m + 1; else hi = m; }
+  for (let i = lo; i < t.length && t[i].pc < fn.high; i++) if (t[i].prologueEnd) return t[i].pc;
+  return undefined;
+}
+
+/** skip_prologue_using_sal (used for LLVM units): the end of the function's first line. */
+function skipPrologueUsingSal(lt: CuLineTable, fn: FunctionInfo): bigint | undefined {
+  const range = fn.ranges.find(r => fn.entry >= r.low && fn.entry < r.high) ?? fn.ranges[0];
+  const start = range.low, end = range.high;
+  let sal = lt.lookup(start);
+  if (!sal) return undefined;
+  const t = lt.subfiles.get(sal.file)!;
+  let idx = 0;
+  while (idx + 1 < t.length && (t[idx].pc !== sal.pc || t[idx].line === 0)) idx++;
+  if (idx + 1 < t.length && t[idx + 1].line !== 0 && t[idx + 1].pc === start) return start;
+  if (sal.end === undefined || sal.end >= end) return undefined;
+  // Lines that go backwards right after the first one were scheduled into the prologue.
+  for (let n = 0; n < 64 && sal.end !== undefined && sal.end < end; n++) {
+    const next = lt.lookup(sal.end);
+    if (!next || next.line === 0 || next.line >= sal.line || next.end === undefined || next.end > end) break;
+    sal = next;
+  }
+  return sal.end;
+}
+
+/**
+ * The breakpoint pc for a location at `pc` when gdb skips prologues (`break FUNC`, or
+ * `break FILE:LINE` landing on a function's first line). Returns pc unchanged when it is
+ * already past the prologue.
+ */
+export function skipPrologue(sf: SymbolFile, pc: bigint): bigint {
+  const u = sf.unitForPc(pc);
+  const fn = u ? sf.functions(u).containing(pc) : undefined;
+  const lt = u ? sf.lineTable(u) : undefined;
+  if (!u || !fn || !lt) return pc;
+  let forceSkip = !locationsValid(u);
+  const entry = fn.entry;
+  let result = entry;
+  for (let skip = 1; skip >= 0; skip--) {
+    let p = entry;
+    if (skip) {
+      const pe = prologueEndPc(lt, fn);
+      if (pe !== undefined) { result = pe; forceSkip = true; break; }
+      if (isLlvm(u.producer())) {
+        const post = skipPrologueUsingSal(lt, fn);
+        p = post !== undefined ? (post > entry ? post : entry) : amd64SkipPrologue(sf, entry);
+      } else {
+        p = amd64SkipPrologue(sf, entry);
+      }
+      const sal = lt.lookup(p);
+      // Mid-line after the frame setup: go to the start of the next line if still in the function.
+      if (sal && sal.pc !== p && sal.end !== undefined && fn.entry <= sal.end && sal.end < fn.high) p = sal.end;
+    }
+    result = p;
+    if (forceSkip) break;
+  }
+  return pc > result ? pc : result;
+}

@@ -1,0 +1,150 @@
+// SymbolFile: the public facade over one ELF with DWARF. Opening reads headers only; units are
+// found through .debug_aranges (or unit ranges), parsed on first use, and cached with errors.
+import { posix } from 'node:path';
+import { ExoError } from '../common/errors';
+import { BufferSource, FileSource, type ByteSource } from './bytesource';
+import { Dwarf } from './dwarf/dwarf';
+import type { PcRange } from './dwarf/ranges';
+import { dwarfSectionsOf } from './dwarf/sections';
+import type { Unit } from './dwarf/unit';
+import { ElfFile } from './elf/elffile';
+import type { ElfSymbol } from './elf/types';
+import { UnitFunctions, type FunctionInfo } from './functions';
+import { CuLineTable, type PcLine } from './linetable';
+import { addressInfo, type AddressInfo } from './query/address';
+import { breakpointsForFunction, breakpointsForLine, infoLine, type FunctionBreakpoints, type InfoLineResult, type LineBreakpoints } from './query/breakpoints';
+
+type Cached<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export interface CompilationUnitInfo {
+  offset: number;
+  name?: string;
+  compDir?: string;
+  producer?: string;
+  language?: number;
+  version: number;
+}
+
+export class SymbolFile {
+  readonly dwarf: Dwarf;
+  readonly hasSectionAtZero: boolean;
+  private readonly lineTables = new Map<number, Cached<CuLineTable | undefined>>();
+  private readonly functionIndex = new Map<number, Cached<UnitFunctions>>();
+  private unitSpans: { low: bigint; high: bigint; unit: number }[] | undefined;
+
+  constructor(readonly elf: ElfFile) {
+    this.dwarf = new Dwarf(dwarfSectionsOf(elf));
+    this.hasSectionAtZero = elf.sectionHeaders.some(s => (s.flags & 2n) !== 0n && s.addr === 0n && s.size > 0n);
+  }
+
+  static open(input: string | ByteSource | Uint8Array): SymbolFile {
+    const src = typeof input === 'string' ? new FileSource(input) : input instanceof Uint8Array ? new BufferSource(input) : input;
+    return new SymbolFile(new ElfFile(src));
+  }
+
+  close(): void { this.elf.src.close?.(); }
+
+  private cache<T>(map: Map<number, Cached<T>>, key: number, make: () => T): T {
+    let c = map.get(key);
+    if (!c) {
+      try { c = { ok: true, value: make() }; } catch (e) { c = { ok: false, error: e }; }
+      map.set(key, c);
+    }
+    if (!c.ok) throw c.error;
+    return c.value;
+  }
+
+  /** The gdb-style line table of a unit (undefined when it has no DW_AT_stmt_list). */
+  lineTable(u: Unit): CuLineTable | undefined {
+    return this.cache(this.lineTables, u.offset, () => {
+      const off = u.lineProgramOffset();
+      if (off === undefined) return undefined;
+      const name = u.name(), dir = u.compDir() ?? '';
+      const primary = name === undefined ? undefined : posix.normalize(name.startsWith('/') ? name : posix.join(dir, name));
+      return new CuLineTable(this.dwarf.lineProgram(off, u), this.hasSectionAtZero, primary);
+    });
+  }
+
+  functions(u: Unit): UnitFunctions {
+    return this.cache(this.functionIndex, u.offset, () => new UnitFunctions(u, this.hasSectionAtZero));
+  }
+
+  /** Units that may contain code: compile units and partial units. */
+  units(): Unit[] { return this.dwarf.compileUnits(); }
+
+  /** The unit covering pc: .debug_aranges first, then the units' own ranges. */
+  unitForPc(pc: bigint): Unit | undefined {
+    const ar = this.dwarf.aranges();
+    if (ar) {
+      let lo = 0, hi = ar.length;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (ar[m].low <= pc) lo = m + 1; else hi = m; }
+      for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) if (pc < ar[i].high) return this.dwarf.unit(ar[i].unit);
+    }
+    const spans = this.spans();
+    let lo = 0, hi = spans.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (spans[m].low <= pc) lo = m + 1; else hi = m; }
+    for (let i = lo - 1; i >= 0 && i >= lo - 64; i--) if (pc < spans[i].high) return this.dwarf.unit(spans[i].unit as never);
+    return undefined;
+  }
+
+  /** Ranges of every compile unit (reads each unit's root DIE only), for binaries without aranges. */
+  private spans(): { low: bigint; high: bigint; unit: number }[] {
+    if (this.unitSpans) return this.unitSpans;
+    const out: { low: bigint; high: bigint; unit: number }[] = [];
+    for (const u of this.units()) {
+      let rs: PcRange[] = [];
+      try { rs = u.root().pcRanges(); } catch { continue; }
+      for (const r of rs) if (this.hasSectionAtZero || r.low !== 0n) out.push({ ...r, unit: u.offset });
+    }
+    out.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
+    return (this.unitSpans = out);
+  }
+
+  /** The function containing pc, from DWARF (the outermost, not an inlined copy). */
+  functionContaining(pc: bigint): FunctionInfo | undefined {
+    const u = this.unitForPc(pc);
+    return u ? this.functions(u).containing(pc) : undefined;
+  }
+
+  /** gdb's find_pc_line: file and line of the line-table entry covering pc. */
+  lineForPc(pc: bigint): PcLine | undefined {
+    const u = this.unitForPc(pc);
+    return u ? this.lineTable(u)?.lookup(pc) : undefined;
+  }
+
+  addressInfo(pc: bigint): AddressInfo { return addressInfo(this, pc); }
+  breakpointsForLine(file: string, line: number): LineBreakpoints { return breakpointsForLine(this, file, line); }
+  breakpointsForFunction(name: string): FunctionBreakpoints { return breakpointsForFunction(this, name); }
+  infoLine(file: string, line: number): InfoLineResult { return infoLine(this, file, line); }
+
+  symbolByName(name: string): ElfSymbol | undefined { return this.elf.symbols().lookup(name); }
+  symbolAt(addr: bigint): { symbol: ElfSymbol; offset: bigint } | undefined { return this.elf.symbols().at(addr); }
+
+  compilationUnits(): CompilationUnitInfo[] {
+    return this.units().map(u => {
+      const info: CompilationUnitInfo = { offset: u.offset, version: u.version };
+      try { info.name = u.name(); info.compDir = u.compDir(); info.producer = u.producer(); info.language = u.language(); } catch { /* keep the header facts */ }
+      return info;
+    });
+  }
+
+  /** Every source file named by any unit's line table (full paths, sorted). */
+  sourceFiles(): string[] {
+    const set = new Set<string>();
+    for (const u of this.units()) {
+      const off = u.lineProgramOffset();
+      if (off === undefined) continue;
+      for (const f of this.dwarf.lineProgram(off, u).files) if (f) set.add(f.path);
+    }
+    return [...set].sort();
+  }
+
+  /** Reads code bytes of the image at addr (from the file), for prologue analysis. */
+  code(addr: bigint, len: number): Uint8Array | undefined { return this.elf.readAddress(addr, len); }
+
+  /** Throws a user error when the file has no DWARF at all. */
+  requireDebugInfo(): void {
+    if (!this.dwarf.hasInfo) throw new ExoError('user', `${this.elf.src.name} has no .debug_info: build it with -g (Rust: debug = true)`);
+  }
+}
+
