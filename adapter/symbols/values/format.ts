@@ -40,8 +40,17 @@ export function formatG(x: number, digits: number): string {
 
 export function formatFloat(b: Uint8Array): string {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (b.length === 4) return formatG(dv.getFloat32(0, true), 9);
-  if (b.length === 8) return formatG(dv.getFloat64(0, true), 17);
+  if (b.length === 4 || b.length === 8) {
+    const x = b.length === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true);
+    if (Number.isNaN(x)) {
+      // gdb shows a NaN's sign and mantissa bits: -nan(0x7fdea8)
+      const bits = intFromBytes(b, false);
+      const mant = bits & (b.length === 4 ? 0x7fffffn : 0xfffffffffffffn);
+      const neg = (bits >> BigInt(b.length * 8 - 1)) & 1n;
+      return `${neg ? '-' : ''}nan(0x${mant.toString(16)})`;
+    }
+    return formatG(x, b.length === 4 ? 9 : 17);
+  }
   return `<${b.length * 8}-bit float>`;
 }
 

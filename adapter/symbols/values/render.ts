@@ -178,7 +178,7 @@ async function formatDims(v: ValueRef, element: TypeInfo, counts: (number | unde
   if (rest.length === 0 && isCharType(element)) {
     const shown = Math.min(n, limit);
     const { bytes, known } = await v.src.read(v.offset, shown);
-    if (!allKnown(known)) return OPT;
+    if (!allKnown(known)) return formatElements(v, element, n, 1, ctx, depth, rust, limit);
     let codes = [...bytes];
     // gdb stops at the array's end; trailing NULs collapse (print null-stop is off)
     if (shown === n && codes.length > 0 && codes[codes.length - 1] === 0) {
@@ -190,10 +190,16 @@ async function formatDims(v: ValueRef, element: TypeInfo, counts: (number | unde
     }
     return formatCharRun(codes, n > limit);
   }
+  return formatElements(v, element, n, inner, ctx, depth, rust, limit, rest);
+}
+
+/** `{a, b, x <repeats 12 times>, ...}` over `n` elements of `stride` bytes. */
+async function formatElements(v: ValueRef, element: TypeInfo, n: number, stride: number, ctx: RenderContext, depth: number,
+  rust: boolean, limit: number, rest: (number | undefined)[] = []): Promise<string> {
   const items: string[] = [];
   const shown = Math.min(n, limit);
   for (let i = 0; i < shown; i++) {
-    const sub = new ValueRef(element, v.src, v.offset + i * inner);
+    const sub = new ValueRef(element, v.src, v.offset + i * stride);
     items.push(rest.length ? await formatDims(sub, element, rest, ctx, depth + 1, rust) : await format(sub, ctx, depth + 1));
   }
   // runs of 10 or more equal elements print as `x <repeats N times>`

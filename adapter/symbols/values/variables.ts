@@ -1,12 +1,13 @@
 // Variables of a stopped frame: locations from DW_AT_location (expression or location list) or
 // DW_AT_const_value, evaluated against the frame's registers, CFA and memory; rendered values.
 import { DW_AT, infoOffset, type Die } from '../dwarf';
-import { evaluateLocation, type ExprContext } from '../expr/eval';
+import { evaluateLocation, evaluateValue, type ExprContext } from '../expr/eval';
+import { callSiteAt, callValueFor, entryRegister } from './entry';
 import { optimizedOut, type Location } from '../expr/location';
 import { locationAt, parseLocList } from '../loc/loclists';
 import { locationBytes, type MemoryReader } from './read';
 import { bytesSource, formatTopLevel, formatValue, memorySource, ValueRef, valueNode, type RenderContext, type ValueNode } from './render';
-import type { ScopeFrame } from './scope';
+import { scopesAt, type ScopeFrame } from './scope';
 import { sizeOf, strip, typeFromDie, typeOf, type TypeInfo } from './types';
 
 export interface FrameState {
@@ -20,9 +21,13 @@ export interface FrameState {
   cfa?: bigint;
   readMemory: MemoryReader;
   symbolAt?: RenderContext['symbolAt'];
+  /** The calling frame, for DW_OP_entry_value through the caller's call-site parameters. */
+  caller?: FrameState;
 }
 
-function exprContext(die: Die, frame: ScopeFrame | undefined, st: FrameState): ExprContext {
+const MAX_ENTRY_DEPTH = 8;
+
+function exprContext(die: Die, frame: ScopeFrame | undefined, st: FrameState, depth = 0): ExprContext {
   const unit = die.unit;
   const ctx: ExprContext = {
     addressSize: unit.addressSize,
@@ -36,6 +41,16 @@ function exprContext(die: Die, frame: ScopeFrame | undefined, st: FrameState): E
       if (t.kind === 'base') return { byteSize: t.size, signed: t.encoding === 'signed' || t.encoding === 'signedChar' };
       return undefined;
     },
+  };
+  ctx.entryValue = async sub => {
+    const reg = entryRegister(sub);
+    const caller = st.caller;
+    if (reg === undefined || !caller || depth >= MAX_ENTRY_DEPTH) return undefined;
+    const site = callSiteAt(unit.dwarf, st.caller === undefined ? 0n : caller.pc);
+    const cv = site && callValueFor(site, reg);
+    if (!cv) return undefined;
+    const callerScope = scopesAt(unit.dwarf, caller.innermost ? caller.pc : caller.pc - 1n).at(-1);
+    return evaluateValue(cv.expr, exprContext(cv.die, callerScope, caller, depth + 1), { section: 'DW_AT_call_value' });
   };
   if (frame) {
     ctx.frameBase = async () => {

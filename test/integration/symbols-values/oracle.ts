@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 
 export const FIXTURE_DIR = resolve(__dirname, '../../fixtures/symbols-values');
 
-export interface GdbFrame { pc: bigint; name: string | null; sp: bigint; inline: boolean }
+export interface GdbFrame { pc: bigint; name: string | null; sp: bigint; inline: boolean; locals?: string; args?: string }
 
 export interface GdbDump {
   regs: Map<number, bigint>;
@@ -52,12 +52,12 @@ export class Fixture {
       { EXO_DUMP_OUT: outFile, EXO_GLOBALS: globals.join(',') });
     if (!existsSync(outFile)) throw new Error(`gdb wrote no dump; its output:\n${lastOutput.slice(-2000)}`);
     const raw = JSON.parse(readFileSync(outFile, 'utf8')) as {
-      regs: Record<string, string>; frames: { pc: string; name: string | null; sp: string; inline: boolean }[];
+      regs: Record<string, string>; frames: { pc: string; name: string | null; sp: string; inline: boolean; locals?: string; args?: string }[];
       locals: string; args: string; globals: Record<string, string>; memory: { start: string; hex: string; name: string }[];
     };
     return {
       regs: new Map(Object.entries(raw.regs).map(([k, v]) => [Number(k), BigInt(v)])),
-      frames: raw.frames.map(f => ({ pc: BigInt(f.pc), name: f.name, sp: BigInt(f.sp), inline: f.inline })),
+      frames: raw.frames.map(f => ({ ...f, pc: BigInt(f.pc), sp: BigInt(f.sp) })),
       locals: raw.locals, args: raw.args, globals: raw.globals,
       memory: raw.memory.map(m => ({ start: BigInt(m.start), name: m.name, bytes: new Uint8Array(Buffer.from(m.hex, 'hex')) })),
     };

@@ -5,7 +5,7 @@ import { Dwarf, dwarfSectionsOf } from '../../../adapter/symbols/dwarf';
 import { FileSource } from '../../../adapter/symbols/bytesource';
 import { ElfFile } from '../../../adapter/symbols/elf';
 import { CfiSection } from '../../../adapter/symbols/cfi/section';
-import { frameCfa } from '../../../adapter/symbols/unwind/unwinder';
+import { frameCfa, unwind } from '../../../adapter/symbols/unwind/unwinder';
 import { GlobalIndex, readGlobal } from '../../../adapter/symbols/values/globals';
 import { scopesAt } from '../../../adapter/symbols/values/scope';
 import { describeFrame, printVariable, type FrameState } from '../../../adapter/symbols/values/variables';
@@ -24,13 +24,14 @@ describe('values vs gdb (C fixture)', function () {
       let st: FrameState;
       let dwarf: Dwarf;
       let dump: ReturnType<Fixture['gdbDump']>;
+      let cfi: CfiSection[];
       before(async () => {
         const exe = fx.compile('frames.c', opt, `values${opt}`);
         dump = fx.gdbDump(exe, 'frames.c', markerLine('frames.c', 'leaf'), GLOBALS);
         const elf = new ElfFile(new FileSource(exe));
         dwarf = new Dwarf(dwarfSectionsOf(elf));
         const eh = elf.section('.eh_frame')!;
-        const cfi = [new CfiSection({ kind: 'eh_frame', bytes: eh.data(), address: eh.header.addr })];
+        cfi = [new CfiSection({ kind: 'eh_frame', bytes: eh.data(), address: eh.header.addr })];
         const readMemory = memoryReader(dump);
         const symtab = elf.symbols();
         st = {
@@ -46,6 +47,23 @@ describe('values vs gdb (C fixture)', function () {
         const ours = await describeFrame(frames[0], st);
         assert.equal(ours.args, dump.args);
         assert.equal(ours.locals, dump.locals);
+      });
+
+      it('info args and info locals of every frame up to main match gdb (unwound registers)', async () => {
+        const unwound = await unwind({ registers: dump.regs, readMemory: st.readMemory, cfi });
+        const ours: { name: string; args: string; locals: string }[] = [];
+        const states: FrameState[] = [];
+        for (const [i, f] of unwound.frames.entries()) {
+          const innermost = i === 0;
+          states.push({ ...st, pc: f.pc, innermost, registers: f.registers, cfa: await frameCfa(f.registers, cfi, st.readMemory, innermost) });
+        }
+        states.forEach((s, i) => { s.caller = states[i + 1]; });
+        for (const fs of states) {
+          for (const vf of scopesAt(dwarf, fs.innermost ? fs.pc : fs.pc - 1n)) ours.push({ name: vf.name, ...(await describeFrame(vf, fs)) });
+        }
+        const theirs = dump.frames.filter(f => f.locals !== undefined);
+        assert.ok(theirs.length >= 4);
+        assert.deepEqual(ours.slice(0, theirs.length).map(f => [f.name, f.args, f.locals]), theirs.map(f => [f.name, f.args, f.locals]));
       });
 
       it('globals match gdb print', async () => {
