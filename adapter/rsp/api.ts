@@ -120,7 +120,8 @@ export interface RspClientOptions {
   requestTimeoutMs?: number;
   /** How long to wait for the stop after an interrupt. Default 2000. */
   interruptTimeoutMs?: number;
-  /** Max requests in flight for independent memory reads. Default 1 (no pipelining). */
+  /** Max requests in flight for independent memory reads (chunks of one large read).
+   *  Default 4: measured ~1.5x the throughput of one at a time on QEMU 7.2 (bench/rsp.ts). */
   memoryPipeline?: number;
   /** Protocol trace (packets in/out) for diagnostics. */
   log?: import('../common/log').Logger;

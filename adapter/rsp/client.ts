@@ -25,6 +25,8 @@ import { MemoryAccess } from './memaccess';
 
 /** QEMU answers at most 2045 bytes per qXfer chunk; asking for more is harmless. */
 const XFER_CHUNK = 0xffb;
+/** Reads in flight for one large memory read (see RspClientOptions.memoryPipeline). */
+const DEFAULT_PIPELINE = 4;
 
 export class RspClient implements RspClientApi {
   private readonly lock = new Lock();
@@ -41,14 +43,14 @@ export class RspClient implements RspClientApi {
     readonly pid: number | undefined,
     private readonly opts: RspClientOptions,
   ) {
-    this.mem = new MemoryAccess(conn, features, opts.memoryPipeline ?? 1,
+    this.mem = new MemoryAccess(conn, features, opts.memoryPipeline ?? DEFAULT_PIPELINE,
       t => this.selectThread('g', t));
   }
 
   /** Negotiates over `transport` (drains QEMU's unsolicited stop on connect). */
   static async connect(transport: Transport, opts: RspClientOptions = {}): Promise<RspClient> {
     const conn = new Connection(transport, {
-      requestTimeoutMs: opts.requestTimeoutMs, window: opts.memoryPipeline, log: opts.log,
+      requestTimeoutMs: opts.requestTimeoutMs, window: opts.memoryPipeline ?? DEFAULT_PIPELINE, log: opts.log,
     });
     try {
       const raw = sup.parseQSupported(await conn.request(sup.QSUPPORTED));

@@ -65,11 +65,14 @@ export class Connection {
   private readonly timeoutMs: number;
   private readonly window: number;
   private readonly log: Logger;
+  /** Packet tracing costs string building per packet: only when a logger was given. */
+  private readonly tracing: boolean;
 
   constructor(private readonly transport: Transport, private readonly opts: ConnectionOptions = {}) {
     this.timeoutMs = opts.requestTimeoutMs ?? 5000;
     this.window = Math.max(1, opts.window ?? 1);
     this.log = opts.log ?? nullLogger;
+    this.tracing = this.log !== nullLogger;
     transport.onData(b => this.onData(b));
     transport.onClose(err => this.fail(new ExoError('disconnected',
       `the connection to the gdbstub was lost${err ? ` (${err.message})` : ''}: QEMU has probably exited`, { cause: err })));
@@ -177,7 +180,7 @@ export class Connection {
 
   private send(payload: string): void {
     const bytes = encodePacket(payload);
-    this.log.debug(`-> ${short(payload)}`);
+    if (this.tracing) this.log.debug(`-> ${short(payload)}`);
     this.unacked.push(bytes);
     // A stub that stopped acking (no-ack mode) must not make this grow without bound.
     if (this.unacked.length > 64) this.unacked.shift();
@@ -189,14 +192,16 @@ export class Connection {
     if (idx < 0) return;
     // Replies match requests by order, so every request in flight is now unreliable: fail
     // them all, then resynchronise before sending anything else.
-    const stale = this.inFlight.splice(0);
-    for (const s of stale) {
-      clearTimeout(s.timer);
-      s.reject(new ExoError('timeout', s === p
-        ? `the gdbstub did not answer '${short(p.payload)}' within ${ms} ms`
-        : `request '${short(s.payload)}' abandoned: an earlier request timed out`));
-    }
+    this.abandonInFlight(p, `the gdbstub did not answer '${short(p.payload)}' within ${ms} ms`);
     this.resync();
+  }
+
+  private abandonInFlight(culprit: Pending | undefined, why: string): void {
+    for (const s of this.inFlight.splice(0)) {
+      clearTimeout(s.timer);
+      s.reject(s === culprit ? new ExoError('timeout', why)
+        : new ExoError(culprit ? 'timeout' : 'protocol', `request '${short(s.payload)}' abandoned: ${why}`));
+    }
   }
 
   /** Sends `qC` and drops every reply until its `QC…` answer: late replies can't misalign. */
@@ -226,6 +231,13 @@ export class Connection {
         case 'nak': {
           const head = this.unacked[0];
           if (!head) break;
+          if (this.inFlight.length > 1) {
+            // Pipelined: the stub already answers the later packets, so a retransmitted one
+            // would be answered out of order. Fail what is in flight and resynchronise.
+            this.abandonInFlight(undefined, 'a packet was corrupted in transit while requests were pipelined');
+            this.resync();
+            break;
+          }
           if (++this.retransmits > MAX_RETRANSMITS) {
             this.fail(new ExoError('protocol', `the gdbstub rejected a packet ${MAX_RETRANSMITS} times in a row`));
             return;
@@ -251,7 +263,7 @@ export class Connection {
   }
 
   private onPacket(payload: string): void {
-    this.log.debug(`<- ${short(payload)}`);
+    if (this.tracing) this.log.debug(`<- ${short(payload)}`);
     const head = this.inFlight[0];
     if (this.resyncing && head?.payload === SYNC) {
       if (payload.startsWith('QC')) {

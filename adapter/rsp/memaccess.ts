@@ -42,7 +42,7 @@ export class MemoryAccess {
     const one = async (c: (typeof chunks)[number]) => {
       const reply = await this.conn.request(mem.encodeRead(c.addr, c.length), { pipeline: pipelined });
       try {
-        const bytes = expectHex(`reading memory at 0x${c.addr.toString(16)}`, reply);
+        const bytes = expectHex(() => `reading memory at 0x${c.addr.toString(16)}`, reply);
         if (bytes.length !== c.length) {
           throw new ExoError('protocol', `'m' at 0x${c.addr.toString(16)} returned ${bytes.length} bytes, asked ${c.length}`);
         }

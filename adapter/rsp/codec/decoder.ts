@@ -7,7 +7,13 @@
 //         '}' b       = b XOR 0x20
 // '#' always ends a body (stubs never send it raw inside one; gdb reads it the same way).
 // Anything else between packets is noise and reported, never thrown.
-import { ACK, DOLLAR, ESCAPE, HASH, NAK, PERCENT, STAR, checksum } from './framing';
+import * as F from './framing';
+import { checksum } from './framing';
+
+// Local copies: an imported binding compiled to CommonJS is a property read through a getter,
+// too slow for a loop that runs once per received byte.
+const ACK = F.ACK, NAK = F.NAK, DOLLAR = F.DOLLAR, HASH = F.HASH, PERCENT = F.PERCENT;
+const ESCAPE = F.ESCAPE, STAR = F.STAR;
 
 export type DecodedEvent =
   | { type: 'ack' }
@@ -77,11 +83,12 @@ export class PacketDecoder {
         }
         case State.Body: {
           // Bulk-copy up to the next '#' or '$': replies are up to 4 KiB of hex.
-          let j = i;
-          while (j < n && chunk[j] !== HASH && chunk[j] !== DOLLAR) j++;
+          const h = chunk.indexOf(HASH, i), d = chunk.indexOf(DOLLAR, i);
+          const j = h < 0 ? (d < 0 ? n : d) : d < 0 ? h : Math.min(h, d);
           if (j > i) {
             if (this.bodyLen + (j - i) > MAX_BODY) { this.overflow = true; this.parts = []; }
-            else this.parts.push(chunk.slice(i, j));
+            // A view, not a copy: transports hand over fresh buffers and never reuse them.
+            else this.parts.push(chunk.subarray(i, j));
             this.bodyLen += j - i;
           }
           i = j;

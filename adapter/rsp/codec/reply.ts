@@ -54,14 +54,27 @@ export function expectOk(what: string, payload: string): void {
   throw protocolError(what, payload);
 }
 
-/** Decodes a hex data reply (m, g, p, qRcmd output); Exx and empty become typed errors. */
-export function expectHex(what: string, payload: string): Uint8Array {
+/** Decodes a hex data reply (m, g, p, qRcmd output); Exx and empty become typed errors.
+ *  `what` may be a function so hot paths build the message only on failure. */
+export function expectHex(what: string | (() => string), payload: string): Uint8Array {
+  if (typeof what === 'function') {
+    // Fast path for the common case: an even-length hex reply, not an error.
+    if (payload.length > 3 && payload.length % 2 === 0) {
+      const bytes = Buffer.from(payload, 'hex');
+      if (bytes.length * 2 === payload.length) return bytes;
+    }
+    return expectHex(what(), payload);
+  }
   const r = classifyReply(payload);
   if (r.kind === 'error') throw targetError(what, r.code, r.text);
   if (r.kind === 'empty') throw unsupported(what);
-  if (payload.length % 2 !== 0 || !/^[0-9a-fA-FxX]*$/.test(payload)) throw protocolError(what, payload);
+  if (payload.length % 2 !== 0) throw protocolError(what, payload);
   // 'xx' marks an unavailable byte; read it as 0 (QEMU never sends it).
-  return new Uint8Array(Buffer.from(payload.replace(/[xX]/g, '0'), 'hex'));
+  const hex = payload.includes('x') || payload.includes('X') ? payload.replace(/[xX]/g, '0') : payload;
+  // Buffer.from stops at the first non-hex pair: a short result means junk in the reply.
+  const bytes = Buffer.from(hex, 'hex');
+  if (bytes.length * 2 !== hex.length) throw protocolError(what, payload);
+  return bytes;
 }
 
 /** Parses an unsigned hex number field of a reply, or throws a protocol error. */

@@ -59,7 +59,7 @@ describe('rsp/client (fake QEMU)', () => {
   });
 
   it('pipelines chunked reads when asked and gets the same bytes', async () => {
-    const one = await connected();
+    const one = await connected({ memoryPipeline: 1 });
     const many = await connected({ memoryPipeline: 4 });
     const a = await one.c.readPhysical(phys(0x10000n), 0x4000);
     const b = await many.c.readPhysical(phys(0x10000n), 0x4000);
