@@ -32,7 +32,7 @@ pub static KERNEL_READY: AtomicBool = AtomicBool::new(false);
 pub extern "C" fn kmain(start_info_phys: u64) -> ! {
     percpu::init(0);
     serial::init();
-    println!("exo: booting Exo-OS"); // #BP:kmain
+    println!("exo: booting Exo-OS on CPU {}", smp::current_cpu_index()); // #BP:kmain
     let boot = pvh::parse(start_info_phys);
     println!("exo: pvh: {} memory map entries, rsdp {:#x}", boot.memmap_len, boot.rsdp);
 

@@ -61,12 +61,16 @@ pub fn emergency_println(args: fmt::Arguments) {
     let _ = s.write_str("\n");
 }
 
+// collapse_debuginfo: line info of the expansion goes to the caller's line, so a breakpoint on
+// a `println!` line (the debugger's #BP markers) lands on it.
 #[macro_export]
+#[collapse_debuginfo(yes)]
 macro_rules! print {
     ($($arg:tt)*) => { $crate::serial::_print(format_args!($($arg)*)) };
 }
 
 #[macro_export]
+#[collapse_debuginfo(yes)]
 macro_rules! println {
     () => { $crate::print!("\n") };
     ($($arg:tt)*) => { $crate::serial::_print(format_args!("{}\n", format_args!($($arg)*))) };

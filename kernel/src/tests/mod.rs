@@ -43,7 +43,16 @@ const TESTS: &[(&str, fn() -> TestResult)] = &[
     ("smp_ipi_round_trip", smp::ipi_round_trip),
     ("smp_tlb_shootdown", smp::tlb_shootdown),
     ("log_ring_has_output", smp::log_ring_has_output),
+    ("runner_self_check", runner_self_check),
 ];
+
+/// Fails on purpose when the command line says `exo.test.fail`, so the host-side test can
+/// check that a failure reaches the summary and the exit status.
+fn runner_self_check() -> TestResult {
+    let cmdline = crate::arch::x86_64::pvh::cmdline();
+    check!(!cmdline.split(' ').any(|w| w == "exo.test.fail"), "failing on request (cmdline {:?})", cmdline);
+    Ok(())
+}
 
 pub fn run_all() {
     println!("exo-test: running {} tests on {} CPUs", TESTS.len(), crate::arch::x86_64::smp::online_count());

@@ -46,6 +46,37 @@ pub struct BootInfo {
     pub modlist: u64,
 }
 
+const CMDLINE_MAX: usize = 256;
+static mut CMDLINE: [u8; CMDLINE_MAX] = [0; CMDLINE_MAX];
+static mut CMDLINE_LEN: usize = 0;
+
+/// The kernel command line (`qemu -append`), as far as it is valid UTF-8 and 256 bytes.
+pub fn cmdline() -> &'static str {
+    // SAFETY: written once by `parse` on the BSP before anything reads it.
+    unsafe {
+        let bytes = core::slice::from_raw_parts(core::ptr::addr_of!(CMDLINE) as *const u8, CMDLINE_LEN);
+        core::str::from_utf8(bytes).unwrap_or("")
+    }
+}
+
+fn save_cmdline(phys: u64) {
+    if phys == 0 {
+        return;
+    }
+    let src = phys_to_virt(phys) as *const u8;
+    // SAFETY: a NUL-terminated string in low memory; we stop at NUL or the buffer size, and
+    // this runs once on the BSP before any reader.
+    unsafe {
+        let dst = core::ptr::addr_of_mut!(CMDLINE) as *mut u8;
+        let mut n = 0;
+        while n < CMDLINE_MAX && *src.add(n) != 0 {
+            *dst.add(n) = *src.add(n);
+            n += 1;
+        }
+        CMDLINE_LEN = n;
+    }
+}
+
 /// Reads the start_info at `phys` (reachable through the boot page tables' first GiB).
 pub fn parse(phys: u64) -> BootInfo {
     // SAFETY: QEMU's PVH loader put a start_info there; it lies in the first GiB.
@@ -53,6 +84,7 @@ pub fn parse(phys: u64) -> BootInfo {
     if si.magic != PVH_MAGIC {
         panic!("PVH start_info at {:#x} has bad magic {:#x}: boot with qemu -kernel", phys, si.magic);
     }
+    save_cmdline(si.cmdline_paddr);
     let mut info = BootInfo {
         memmap: [MemRegion::default(); MAX_MEMMAP],
         memmap_len: 0,
