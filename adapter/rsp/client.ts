@@ -45,6 +45,13 @@ export class RspClient implements RspClientApi {
   ) {
     this.mem = new MemoryAccess(conn, features, opts.memoryPipeline ?? DEFAULT_PIPELINE,
       t => this.selectThread('g', t));
+    // QEMU points Hg and Hc at the stopping vCPU on every stop: forget what we selected.
+    conn.onStop(() => this.forgetThreads());
+  }
+
+  private forgetThreads(): void {
+    this.currentG = undefined;
+    this.currentC = undefined;
   }
 
   /** Negotiates over `transport` (drains QEMU's unsolicited stop on connect). */
@@ -196,6 +203,7 @@ export class RspClient implements RspClientApi {
 
   resume(actions: ResumeAction[]): Promise<void> {
     return this.op(async () => {
+      this.forgetThreads();
       if (this.features.vCont) return this.conn.resume(vc.encodeVCont(actions, this.pid));
       // No vCont: legacy c/s act on the Hc thread.
       const a = actions.length === 1 ? actions[0] : undefined;
@@ -213,6 +221,7 @@ export class RspClient implements RspClientApi {
 
   private async resumeLegacyLocked(action: 'c' | 's', thread?: RspThreadId): Promise<void> {
     if (thread !== undefined) await this.selectThread('c', thread);
+    this.forgetThreads();
     return this.conn.resume(action === 's' ? vc.STEP : vc.CONTINUE);
   }
 
@@ -259,6 +268,10 @@ export class RspClient implements RspClientApi {
   monitor(command: string, onOutput?: (text: string) => void, timeoutMs = 30000): Promise<string> {
     return this.op(async () => {
       if (command.trim() === '') throw new ExoError('user', 'empty monitor command');
+      // QEMU's gdbstub then loses the next packet (notes/qemu-gdbstub.md).
+      if (/^\s*(c|cont)\s*$/.test(command)) {
+        throw new ExoError('user', "monitor 'cont' would resume the VM behind the debugger's back: use Continue instead");
+      }
       let text = '';
       const reply = await this.conn.request(encodeMonitor(command), {
         timeoutMs, onOutput: t => { text += t; onOutput?.(t); },

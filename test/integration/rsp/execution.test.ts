@@ -51,6 +51,13 @@ describe('rsp execution control on real QEMU (integration)', function () {
     for (const n of [2, 3, 4]) assert.deepEqual(await t.c.readRegisters(rspThread(n)), before.get(n), `CPU ${n - 1} changed`);
   });
 
+  it('reads the right vCPU after a stop (QEMU resets its Hg thread to the stopping vCPU)', async () => {
+    const cpu1 = await t.c.readRegisters(rspThread(2));
+    await t.c.step(CPU0);
+    assert.deepEqual(await t.c.readRegisters(rspThread(2)), cpu1, 'CPU 1 registers, not CPU 0');
+    assert.notDeepEqual(await t.c.readRegisters(CPU0), cpu1);
+  });
+
   it('single-steps with the legacy Hc + s packets too', async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
       await t.c.resumeLegacy('s', CPU0);

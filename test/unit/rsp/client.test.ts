@@ -97,6 +97,16 @@ describe('rsp/client (fake QEMU)', () => {
     assert.deepEqual(stub.received, ['vCont;s:p01.02']);
   });
 
+  it('selects the vCPU again after a stop (QEMU resets Hg to the stopping vCPU)', async () => {
+    const { c, stub } = await connected();
+    await c.readRegisters(rspThread(2));
+    const p = c.step(rspThread(1));
+    setTimeout(() => stub.push('T05thread:p01.01;'), 10);
+    await p;
+    await c.readRegisters(rspThread(2));
+    assert.deepEqual(stub.received, ['Hgp01.02', 'g', 'vCont;s:p01.01', 'Hgp01.02', 'g']);
+  });
+
   it('interrupts a step that does not finish (vCPU in HLT)', async () => {
     const { c, stub } = await connected();
     stub.onInterrupt = () => stub.push('T02thread:p01.01;');
@@ -114,6 +124,7 @@ describe('rsp/client (fake QEMU)', () => {
     assert.equal(text, '* CPU #0: thread_id=1\n  CPU #1: thread_id=2\n');
     await assert.rejects(c.monitor('bogus'), /E22/);
     await assert.rejects(c.monitor(' '), (e: unknown) => kindOf(e) === 'user');
+    await assert.rejects(c.monitor('cont'), (e: unknown) => kindOf(e) === 'user' && /Continue/.test((e as Error).message));
     assert.equal(await c.getSstep(), 7);
     await c.setSstep(1);
     assert.equal(await c.getSstep(), 1);
