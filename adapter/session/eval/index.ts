@@ -9,3 +9,4 @@ export { formatValue, memoryReference } from './format';
 export { complete, fragmentAt, type CompletionItem, type CompletionSources } from './complete';
 export { resolveRegister, COMPLETION_REGISTERS } from './registers';
 export type { Expr, TypeRef } from './ast';
+export { evalTypeFromSymbols } from './fromSymbols';
