@@ -9,8 +9,10 @@ import { Frame, framePointerFrames } from './stack';
 import { readMemory, writeMemory } from './memory';
 import { completionsFor, EvalResult, evaluateExpression } from './evaluate';
 import { disassemble } from './disassemble';
+import { FrameScope, FrameVariables } from './locals';
+import type { ValueNode } from '../../symbols/values/render';
 
-type Children = () => Promise<DebugProtocol.Variable[]>;
+type Children = (start?: number, count?: number) => Promise<DebugProtocol.Variable[]>;
 const hex = (v: bigint) => '0x' + v.toString(16);
 
 export class Inspector {
@@ -18,8 +20,12 @@ export class Inspector {
   private frameHandles = new Map<number, { thread: RspThreadId; index: number; frame: Frame }>();
   private varHandles = new Map<number, Children>();
   private nextHandle = 1;
+  private readonly vars: FrameVariables | undefined;
+  private scopeCache = new Map<string, Promise<FrameScope>>();
 
   constructor(private readonly rt: Runtime) {
+    const file = rt.parts.loaded.file;
+    this.vars = file ? new FrameVariables(rt, file) : undefined;
     rt.evaluate = (thread, expr) => this.evaluateIn(thread, 0, expr);
     rt.callerOf = async thread => {
       const frames = await this.framesOf(rspThread(thread));
@@ -35,12 +41,17 @@ export class Inspector {
     this.frames.clear();
     this.frameHandles.clear();
     this.varHandles.clear();
+    this.scopeCache.clear();
     this.nextHandle = 1;
   }
 
-  private handle(children: Children): number {
+  /** `paged` handlers apply start/count themselves (large arrays are read only as shown). */
+  private handle(children: Children, paged = false): number {
     const id = this.nextHandle++;
-    this.varHandles.set(id, children);
+    this.varHandles.set(id, paged ? children : async (start, count) => {
+      const all = await children();
+      return start === undefined && count === undefined ? all : all.slice(start ?? 0, count ? (start ?? 0) + count : undefined);
+    });
     return id;
   }
 
@@ -95,9 +106,33 @@ export class Inspector {
     return f;
   }
 
+  /** The DWARF scope of a frame (cached until the next stop). */
+  private frameScope(thread: RspThreadId, index: number): Promise<FrameScope> | undefined {
+    const vars = this.vars;
+    if (!vars) return undefined;
+    const key = `${thread}/${index}`;
+    let p = this.scopeCache.get(key);
+    if (!p) {
+      p = this.framesOf(thread).then(frames => vars.frameScope(thread, frames, Math.min(index, frames.length - 1)));
+      this.scopeCache.set(key, p);
+    }
+    return p;
+  }
+
   async scopes(args: DebugProtocol.ScopesArguments): Promise<DebugProtocol.ScopesResponse['body']> {
     const { thread, index, frame } = this.frame(args.frameId);
     const scopes: DebugProtocol.Scope[] = [];
+    const fsp = this.frameScope(thread, index);
+    const vars = this.vars;
+    if (fsp && vars) {
+      const fs = await fsp;
+      if (fs.scope) {
+        scopes.push({ name: 'Locals', presentationHint: 'locals', expensive: false, namedVariables: fs.scope.locals.length,
+          variablesReference: this.handle(async () => (await vars.nodes(fs, 'locals')).map(n => this.valueVariable(n))) });
+        scopes.push({ name: 'Arguments', presentationHint: 'arguments', expensive: false, namedVariables: fs.scope.params.length,
+          variablesReference: this.handle(async () => (await vars.nodes(fs, 'params')).map(n => this.valueVariable(n))) });
+      }
+    }
     const regsRef = this.handle(async () => {
       const regs = index === 0 ? await this.rt.rsp.readRegisters(thread) : (frame?.regs ?? new Map<string, bigint>());
       const groups = buildRegisterGroups(regs as ReadonlyMap<string, bigint>);
@@ -109,6 +144,18 @@ export class Inspector {
     });
     scopes.push({ name: 'Registers', variablesReference: regsRef, expensive: false, presentationHint: 'registers' });
     return { scopes };
+  }
+
+  private valueVariable(n: ValueNode, parentExpr?: string): DebugProtocol.Variable {
+    const evaluateName = parentExpr === undefined ? n.name : n.name.startsWith('[') ? `${parentExpr}${n.name}` : `${parentExpr}.${n.name}`;
+    return {
+      name: n.name, value: n.value, type: n.type || undefined, evaluateName,
+      variablesReference: n.childCount > 0
+        ? this.handle(async (start, count) => (await n.children(start, count)).map(c => this.valueVariable(c, evaluateName)), true) : 0,
+      indexedVariables: n.indexed ? n.childCount : undefined,
+      namedVariables: !n.indexed && n.childCount > 0 ? n.childCount : undefined,
+      memoryReference: n.address !== undefined ? hex(n.address) : undefined,
+    };
   }
 
   private registerVariable(n: RegisterNode, thread: RspThreadId, writable: boolean): DebugProtocol.Variable {
@@ -125,12 +172,7 @@ export class Inspector {
   async variables(args: DebugProtocol.VariablesArguments): Promise<DebugProtocol.VariablesResponse['body']> {
     const h = this.varHandles.get(args.variablesReference);
     if (!h) throw new ExoError('user', 'Those variables are gone (the VM ran since): refresh the view.');
-    let vars = await h();
-    if (args.start !== undefined || args.count !== undefined) {
-      const s = args.start ?? 0;
-      vars = vars.slice(s, args.count ? s + args.count : undefined);
-    }
-    return { variables: vars };
+    return { variables: await h(args.start, args.count || undefined) };
   }
 
   async setVariable(args: DebugProtocol.SetVariableArguments): Promise<DebugProtocol.SetVariableResponse['body']> {
@@ -147,7 +189,11 @@ export class Inspector {
 
   async evaluateIn(thread: RspThreadId, frameIndex: number, expr: string, hexFormat = false): Promise<EvalResult> {
     const frame = frameIndex > 0 ? (await this.framesOf(thread))[frameIndex] : undefined;
-    return evaluateExpression(this.rt, thread, expr, frame?.regs, undefined, hexFormat);
+    const fsp = this.frameScope(thread, frameIndex);
+    const vars = this.vars;
+    const fs = fsp ? await fsp.catch(() => undefined) : undefined;
+    const locals = vars ? (name: string) => vars.symbol(fs, name) : undefined;
+    return evaluateExpression(this.rt, thread, expr, frame?.regs, locals, hexFormat);
   }
 
   async evaluate(args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {

@@ -9,6 +9,8 @@ export interface Frame {
   cfa?: bigint;
   /** Registers as recovered for this frame (at least rip/rsp/rbp for frame 0). */
   regs: ReadonlyMap<string, bigint>;
+  /** Position inside its physical frame: 0 = innermost inlined call (or the function itself). */
+  inlineDepth?: number;
   /** Set for a frame that exists only in the debug info (an inlined call). */
   inlined?: boolean;
   function?: string;

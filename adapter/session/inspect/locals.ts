@@ -1,0 +1,93 @@
+// Locals and Arguments of a stack frame: the DWARF scope at the frame's pc (inlined calls are
+// their own frames), variables read against the frame's registers/CFA, rendered as gdb does, with
+// lazily expanded children. Also feeds the evaluator with typed locals.
+import { readLE } from '../../common/hex';
+import { RspThreadId, virt } from '../../common/types';
+import { ExoError } from '../../common/errors';
+import type { SymbolFile } from '../../symbols';
+import { GlobalIndex, readGlobal } from '../../symbols/values/globals';
+import { scopesAt, type ScopeFrame } from '../../symbols/values/scope';
+import { FrameState, readVariable, variableNode, type VariableValue } from '../../symbols/values/variables';
+import type { ValueNode } from '../../symbols/values/render';
+import { X86_64_REG_NAMES } from '../../symbols/unwind/unwinder';
+import type { SymbolValue } from '../eval';
+import type { Runtime } from '../runtime';
+import type { Frame } from './stack';
+import { toEvalType } from './typeBridge';
+
+export interface FrameScope { scope: ScopeFrame | undefined; state: FrameState }
+
+export class FrameVariables {
+  private globals: GlobalIndex;
+
+  constructor(private readonly rt: Runtime, private readonly sf: SymbolFile) {
+    this.globals = new GlobalIndex(sf.dwarf);
+  }
+
+  /** The DWARF scope and register state of frame `index` of `frames`. */
+  async frameScope(thread: RspThreadId, frames: Frame[], index: number): Promise<FrameScope> {
+    const f = frames[index];
+    // The first frame of this physical frame (inlined frames share registers).
+    let phys = index;
+    while (phys > 0 && frames[phys - 1].regs === f.regs) phys--;
+    const innermost = phys === 0;
+    const regs = innermost ? await this.rt.rsp.readRegisters(thread) : f.regs;
+    const registers = new Map<number, bigint>();
+    X86_64_REG_NAMES.forEach((n, i) => { const v = regs.get(n); if (v !== undefined) registers.set(i, v); });
+    for (let x = 0; x < 16; x++) { const v = regs.get(`xmm${x}`); if (v !== undefined) registers.set(17 + x, v); }
+    // The CFA of this frame is the rsp of its caller (the next physical frame).
+    const caller = frames.slice(index + 1).find(g => g.regs !== f.regs);
+    const cfa = f.cfa ?? caller?.regs.get('rsp');
+    const state: FrameState = {
+      pc: f.pc, innermost, registers, cfa,
+      readMemory: async (a, n) => {
+        const r = await this.rt.rsp.readVirtual(thread, virt(a), n);
+        if (r.unreadable.length) throw new ExoError('user', `Cannot read ${n} bytes at 0x${a.toString(16)}: not mapped.`);
+        return r.data;
+      },
+      symbolAt: a => this.rt.symbols.symbolAt(a),
+    };
+    const lookup = innermost ? f.pc : f.pc - 1n;
+    let scopes: ScopeFrame[] = [];
+    try { scopes = scopesAt(this.sf.dwarf, lookup); } catch { scopes = []; }
+    return { scope: scopes[f.inlineDepth ?? 0] ?? scopes[scopes.length - 1], state };
+  }
+
+  async nodes(fs: FrameScope, which: 'params' | 'locals'): Promise<ValueNode[]> {
+    if (!fs.scope) return [];
+    const out: ValueNode[] = [];
+    for (const die of fs.scope[which]) {
+      try {
+        out.push(await variableNode(await readVariable(die, fs.scope, fs.state), fs.state));
+      } catch (e) {
+        out.push({ name: die.name() ?? '?', type: '', value: `<error: ${e instanceof Error ? e.message : String(e)}>`, childCount: 0, indexed: false, children: async () => [] });
+      }
+    }
+    return out;
+  }
+
+  /** A variable in scope (innermost first: locals, then parameters), then a global, as a typed
+   *  evaluator value. */
+  async symbol(fs: FrameScope | undefined, name: string): Promise<SymbolValue | undefined> {
+    let v: VariableValue | undefined;
+    const die = fs?.scope ? [...fs.scope.locals, ...fs.scope.params].find(d => d.name() === name) : undefined;
+    try {
+      if (die && fs) v = await readVariable(die, fs.scope, fs.state);
+      else if (fs) v = await readGlobal(this.globals, name, fs.state);
+    } catch { v = undefined; }
+    if (!v) return undefined;
+    const type = toEvalType(v.type);
+    const loc = v.location;
+    if (loc.kind === 'memory') return { type, location: { kind: 'memory', address: loc.address } };
+    if (loc.kind === 'register') {
+      const regName = X86_64_REG_NAMES[loc.regno];
+      if (regName && fs?.state.innermost) return { type, location: { kind: 'register', name: regName } };
+    }
+    if (loc.kind === 'optimizedOut') throw new ExoError('user', `${name} is optimized out here.`);
+    if (v.ref) {
+      const { bytes } = await v.ref.bytes();
+      return { type, location: { kind: 'value' }, bytes, bits: bytes.length <= 8 ? readLE(bytes, 0, bytes.length) : undefined };
+    }
+    return undefined;
+  }
+}
