@@ -2,6 +2,7 @@
 // launcher): serial on stdout, no display, no network, the process tracked by PID and always
 // ended by us. Every wait is bounded.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface BootOptions {
   elf: string;
@@ -12,6 +13,7 @@ export interface BootOptions {
   until?: RegExp;
   settleMs?: number;
   append?: string;
+  extraArgs?: string[];
   timeoutMs: number;
 }
 
@@ -31,6 +33,7 @@ export function qemuArgs(o: BootOptions): string[] {
     '-serial', 'stdio', '-no-reboot', '-nic', 'none'];
   if (o.debugExit) args.push('-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04');
   if (o.append) args.push('-append', o.append);
+  if (o.extraArgs) args.push(...o.extraArgs);
   return args;
 }
 
@@ -92,4 +95,52 @@ export function boot(o: BootOptions): Promise<BootResult> {
       });
     });
   });
+}
+
+/** A free loopback TCP port (bound and released; the gdbstub then binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningQemu {
+  pid: number;
+  serial(): string;
+  /** Ends QEMU (SIGTERM, then SIGKILL after 3 s) and resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts QEMU and leaves it running (e.g. stopped at reset with -S for a debugger). */
+export function startQemu(o: Omit<BootOptions, 'timeoutMs' | 'until'>): RunningQemu {
+  const child = spawn('qemu-system-x86_64', qemuArgs({ ...o, timeoutMs: 0 }), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let serial = '';
+  child.stdout.on('data', (d: Buffer) => {
+    serial += d.toString('latin1');
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    serial += d.toString('latin1');
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', () => resolve());
+    child.on('error', () => resolve());
+  });
+  return {
+    pid: child.pid ?? -1,
+    serial: () => serial.replace(/\r/g, ''),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
 }

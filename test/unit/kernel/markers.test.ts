@@ -1,37 +1,10 @@
 // The debugger's tests stop at kernel lines found by `// #BP:<name>` markers: each required
 // marker must exist exactly once and sit on a line that has code (gdb is the oracle).
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { kernelArtifact, kernelSrcDir, run } from './paths';
+import { findMarkers } from './markers';
+import { kernelArtifact, run } from './paths';
 
 const REQUIRED = ['kmain', 'ap_main', 'timer_tick', 'smp_online', 'probe_entry', 'probe_call', 'probe_after', 'probe_write'];
-
-interface Marker {
-  file: string; // relative to kernel/
-  line: number;
-}
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.rs') ? [p] : [];
-  });
-}
-
-function findMarkers(): Map<string, Marker[]> {
-  const found = new Map<string, Marker[]>();
-  for (const path of sources(kernelSrcDir)) {
-    readFileSync(path, 'utf8').split('\n').forEach((text, i) => {
-      for (const m of text.matchAll(/#BP:([A-Za-z0-9_]+)/g)) {
-        const list = found.get(m[1]) ?? [];
-        list.push({ file: relative(join(kernelSrcDir, '..'), path), line: i + 1 });
-        found.set(m[1], list);
-      }
-    });
-  }
-  return found;
-}
 
 describe('kernel #BP markers', () => {
   const markers = findMarkers();
