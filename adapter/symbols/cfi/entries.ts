@@ -117,8 +117,10 @@ export function parseCie(h: RecordHeader, kind: CfiKind, defaultAddressSize: num
       if (ch === 'L') cie.lsdaEncoding = aug.u8();
       else if (ch === 'R') cie.fdeEncoding = aug.u8();
       else if (ch === 'P') {
+        // Unwinding never needs the personality routine: an unreadable indirect one is left out
         const enc = aug.u8();
-        cie.personality = readEncodedPointer(aug, enc, addressSize, bases);
+        const slot = readEncodedPointer(aug, enc & 0x7f, addressSize, bases);
+        cie.personality = enc & 0x80 ? bases.readPointer?.(slot) : slot;
       } else if (ch === 'S') cie.signalFrame = true;
       else if (ch === 'B' || ch === 'G') continue; // AArch64 key / MTE: no data
       else break; // unknown: the rest of the data is skipped by its length
@@ -141,7 +143,8 @@ export function parseFde(h: RecordHeader, cie: Cie, bases: PointerBases): Fde {
     const augLen = c.ulebNum(c.remaining, 'augmentation length');
     const aug = c.sub(augLen);
     if (cie.lsdaEncoding !== DW_EH_PE_omit && augLen > 0) {
-      lsda = readEncodedPointer(aug, cie.lsdaEncoding, cie.addressSize, bases, { funcStart: initialLocation });
+      const slot = readEncodedPointer(aug, cie.lsdaEncoding & 0x7f, cie.addressSize, bases, { funcStart: initialLocation });
+      lsda = cie.lsdaEncoding & 0x80 ? bases.readPointer?.(slot) : slot;
     }
   }
   const instructionsOffset = c.offset;

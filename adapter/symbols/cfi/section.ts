@@ -24,7 +24,7 @@ export class CfiSection {
   private readonly bytes: Uint8Array;
   private readonly bases: PointerBases;
   private readonly addressSize: number;
-  private readonly cies = new Map<number, Cie>();
+  private readonly cies = new Map<number, Cie | ParseError>();
   private index?: IndexEntry[];
   /** Records that failed to parse while indexing (the rest of the section is still usable). */
   readonly problems: ParseError[] = [];
@@ -37,14 +37,21 @@ export class CfiSection {
     this.bases = { sectionAddress: input.address ?? 0n, text: input.textBase, data: input.dataBase, readPointer: input.readPointer };
   }
 
+  /** The CIE at `offset`; a parse failure is cached and thrown again (CONVENTIONS #7). */
   cieAt(offset: number): Cie {
     const cached = this.cies.get(offset);
+    if (cached instanceof ParseError) throw cached;
     if (cached) return cached;
-    const h = readRecordHeader(this.bytes, this.kind, offset, this.name);
-    if (h.terminator || !h.isCie) throw h.body.error('expected a CIE here', offset);
-    const cie = parseCie(h, this.kind, this.addressSize, this.bases);
-    this.cies.set(offset, cie);
-    return cie;
+    try {
+      const h = readRecordHeader(this.bytes, this.kind, offset, this.name);
+      if (h.terminator || !h.isCie) throw h.body.error('expected a CIE here', offset);
+      const cie = parseCie(h, this.kind, this.addressSize, this.bases);
+      this.cies.set(offset, cie);
+      return cie;
+    } catch (e) {
+      if (e instanceof ParseError) this.cies.set(offset, e);
+      throw e;
+    }
   }
 
   fdeAt(offset: number): Fde {

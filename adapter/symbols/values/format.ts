@@ -26,6 +26,14 @@ export function formatChar(v: bigint, byteWidth: number): string {
   return `${v} '${escapeChar(code, "'")}'`;
 }
 
+/** A Rust `char` as gdb prints it: `97 'a'`, `955 '\u{0003bb}'`. */
+export function formatRustChar(v: bigint): string {
+  const code = Number(BigInt.asUintN(32, v));
+  const c = code >= 0x20 && code < 0x7f ? (code === 0x27 || code === 0x5c ? '\\' + String.fromCharCode(code) : String.fromCharCode(code))
+    : `\\u{${code.toString(16).padStart(6, '0')}}`;
+  return `${code} '${c}'`;
+}
+
 /** C's %.Ng (trailing zeros removed, exponent at least 2 digits), plus gdb's inf/nan spelling. */
 export function formatG(x: number, digits: number): string {
   if (Number.isNaN(x)) return 'nan(0x8000000000000)';

@@ -1,6 +1,6 @@
 // Values rendered like gdb's `print` (C and Rust syntax), and lazy child nodes for variable views:
 // a large aggregate in memory is read only as far as it is shown.
-import { formatChar, formatCharRun, formatFloat, intFromBytes } from './format';
+import { formatChar, formatCharRun, formatFloat, formatRustChar, intFromBytes } from './format';
 import { MemoryError, readExact, type MemoryReader, type ValueBytes } from './read';
 import { sizeOf, strip, type Member, type TypeInfo } from './types';
 
@@ -91,7 +91,7 @@ export async function formatTopLevel(v: ValueRef, ctx: RenderContext): Promise<s
   return `(${v.type.name}) ${text}`;
 }
 
-async function format(v: ValueRef, ctx: RenderContext, depth: number): Promise<string> {
+async function format(v: ValueRef, ctx: RenderContext, depth: number, rustVariant = false): Promise<string> {
   const t = strip(v.type);
   if (depth > 16) return '{...}';
   switch (t.kind) {
@@ -107,7 +107,8 @@ async function format(v: ValueRef, ctx: RenderContext, depth: number): Promise<s
       const n = await scalarInt(v, signed);
       if (n === undefined) return OPT;
       if (t.encoding === 'bool') return n === 0n ? 'false' : n === 1n ? 'true' : String(n);
-      if (t.encoding === 'signedChar' || t.encoding === 'unsignedChar' || (t.encoding === 'utf' && t.size <= 4)) return formatChar(n, t.size);
+      if (t.encoding === 'utf' && t.size === 4) return formatRustChar(n);
+      if (t.encoding === 'signedChar' || t.encoding === 'unsignedChar' || (t.encoding === 'utf' && t.size <= 2)) return formatChar(n, t.size);
       return String(n);
     }
     case 'enum': {
@@ -120,7 +121,7 @@ async function format(v: ValueRef, ctx: RenderContext, depth: number): Promise<s
     }
     case 'pointer': return formatPointer(v, t, ctx);
     case 'array': return formatArray(v, t, ctx, depth);
-    case 'struct': return formatStruct(v, t, ctx, depth);
+    case 'struct': return t.rust ? formatRustStruct(v, t, ctx, depth, rustVariant) : formatStruct(v, t, ctx, depth);
     default: return '?';
   }
 }
@@ -216,7 +217,6 @@ async function formatElements(v: ValueRef, element: TypeInfo, n: number, stride:
 }
 
 async function formatStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }>, ctx: RenderContext, depth: number): Promise<string> {
-  if (t.rust) return formatRustStruct(v, t, ctx, depth);
   const parts: string[] = [];
   for (const m of t.members()) {
     const s = await format(v.member(m), ctx, depth + 1);
@@ -225,7 +225,8 @@ async function formatStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }
   return `{${parts.join(', ')}}`;
 }
 
-async function formatRustStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }>, ctx: RenderContext, depth: number): Promise<string> {
+/** gdb's Rust syntax: `a::P {x: 1}`, `a::M (2.5)`, `(1, 2)`, enum variants `a::E::V{w: 3}` / `a::E::C(7)`. */
+async function formatRustStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }>, ctx: RenderContext, depth: number, variant: boolean): Promise<string> {
   const vp = t.variantPart();
   if (vp) {
     let members: Member[] | undefined;
@@ -240,7 +241,7 @@ async function formatRustStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struc
     if (!members || members.length === 0) return `${t.name}::<invalid variant>`;
     // The variant's member has the variant's struct type (`…::Some`), at offset 0 usually
     const m = members[0];
-    return format(v.member(m), ctx, depth + 1);
+    return format(v.member(m), ctx, depth + 1, true);
   }
   const ms = t.members();
   if (t.name === '&str' || (ms.length === 2 && ms[0].name === 'data_ptr' && ms[1].name === 'length')) {
@@ -258,7 +259,7 @@ async function formatRustStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struc
     const arr = new ValueRef(el, memorySource(ptr, ctx.readMemory), 0);
     const items: string[] = [];
     for (let i = 0; i < shown; i++) items.push(await format(new ValueRef(el, arr.src, i * esz), ctx, depth + 1));
-    return `&[${items.join(', ')}${BigInt(shown) < len ? '...' : ''}]`;
+    return `${t.name} [${items.join(', ')}${BigInt(shown) < len ? '...' : ''}]`;
   }
   const tuple = ms.length > 0 && ms.every((m, i) => m.name === `__${i}`);
   const parts: string[] = [];
@@ -266,9 +267,11 @@ async function formatRustStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struc
     const s = await format(v.member(m), ctx, depth + 1);
     parts.push(tuple ? s : `${m.name ?? '?'}: ${s}`);
   }
-  if (tuple) return `${t.name}(${parts.join(', ')})`;
+  const sep = variant ? '' : ' ';
+  if (tuple && t.name.startsWith('(')) return `(${parts.join(', ')})`;
+  if (tuple) return `${t.name}${sep}(${parts.join(', ')})`;
   if (ms.length === 0) return t.name;
-  return `${t.name} {${parts.join(', ')}}`;
+  return `${t.name}${sep}{${parts.join(', ')}}`;
 }
 
 /** One node of a variables tree: children are produced on demand (arrays in pages). */

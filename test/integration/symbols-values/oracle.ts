@@ -45,6 +45,13 @@ export class Fixture {
     return exe;
   }
 
+  /** Compiles a Rust fixture with rustc -g, non-PIE (`relocation-model=static`, as the kernel). */
+  compileRust(source: string, opt: string, out: string): string {
+    const exe = join(this.dir, out);
+    run('rustc', ['-g', '-C', `opt-level=${opt}`, '-C', 'relocation-model=static', '-o', exe, join(FIXTURE_DIR, source)]);
+    return exe;
+  }
+
   /** Runs `exe` under gdb to `source:line` and returns gdb's view of the stop. */
   gdbDump(exe: string, source: string, line: number, globals: string[] = []): GdbDump {
     const outFile = join(this.dir, `dump-${line}-${Date.now()}.json`);

@@ -127,6 +127,11 @@ describe('CFI sections and rows', () => {
     assert.equal(b.fde.lsda, lsda);
     assert.equal(b.row.signalFrame, true);
     assert.equal(s.rowAt(0x401110n), undefined);
+    // Without a way to read the GOT the personality is unknown, but unwinding still works
+    const noGot = new CfiSection({ kind: 'eh_frame', bytes, address: sectionAddress });
+    assert.equal(noGot.fdeCount, 2);
+    assert.equal(noGot.rowAt(0x40110fn)!.fde.cie.personality, undefined);
+    assert.deepEqual(noGot.problems, []);
   });
 
   it('reports a bad instruction stream with section and offset', () => {
