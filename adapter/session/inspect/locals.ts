@@ -13,7 +13,7 @@ import { X86_64_REG_NAMES } from '../../symbols/unwind/unwinder';
 import type { SymbolValue } from '../eval';
 import type { Runtime } from '../runtime';
 import type { Frame } from './stack';
-import { toEvalType } from './typeBridge';
+import { evalTypeFromSymbols } from '../eval';
 
 export interface FrameScope { scope: ScopeFrame | undefined; state: FrameState }
 
@@ -76,7 +76,7 @@ export class FrameVariables {
       else if (fs) v = await readGlobal(this.globals, name, fs.state);
     } catch { v = undefined; }
     if (!v) return undefined;
-    const type = toEvalType(v.type);
+    const type = evalTypeFromSymbols(v.type);
     const loc = v.location;
     if (loc.kind === 'memory') return { type, location: { kind: 'memory', address: loc.address } };
     if (loc.kind === 'register') {
