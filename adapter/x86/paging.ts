@@ -88,7 +88,7 @@ export class TableCache {
 
   get size(): number { return this.tables.size; }
 
-  clear(): void { this.tables.clear(); this.loaded.clear(); this.bytesRead = 0; this.reads = 0; }
+  clear(): void { this.tables.clear(); this.loaded.clear(); this.loadedWords.clear(); this.bytesRead = 0; this.reads = 0; }
 
   /** The entries of the table at `phys`. */
   table(phys: bigint, entries: number, entrySize: 4 | 8): Promise<readonly bigint[]> {
@@ -107,8 +107,16 @@ export class TableCache {
 
   /** Synchronous access for tables already loaded (undefined otherwise). */
   private readonly loaded = new Map<string, readonly bigint[]>();
+  private readonly loadedWords = new Map<string, Uint32Array>();
   loadedTable(phys: bigint, entries: number, entrySize: 4 | 8): readonly bigint[] | undefined {
     return this.loaded.get(`${phys.toString(16)}/${entries}/${entrySize}`);
+  }
+  /**
+   * The same table as 32-bit little-endian words (two per 8-byte entry: low, high), for hot
+   * loops that would otherwise do bigint arithmetic per entry.
+   */
+  loadedTableWords(phys: bigint, entries: number, entrySize: 4 | 8): Uint32Array | undefined {
+    return this.loadedWords.get(`${phys.toString(16)}/${entries}/${entrySize}`);
   }
 
   private async load(phys: bigint, entries: number, entrySize: 4 | 8): Promise<readonly bigint[]> {
@@ -121,7 +129,12 @@ export class TableCache {
     this.reads++;
     const out: bigint[] = new Array(entries);
     for (let i = 0; i < entries; i++) out[i] = readLE(bytes, i * entrySize, entrySize);
-    this.loaded.set(`${phys.toString(16)}/${entries}/${entrySize}`, out);
+    const words = new Uint32Array(len / 4);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, len);
+    for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(i * 4, true);
+    const key = `${phys.toString(16)}/${entries}/${entrySize}`;
+    this.loaded.set(key, out);
+    this.loadedWords.set(key, words);
     return out;
   }
 }

@@ -23,6 +23,57 @@ export interface FormatResult { readonly text: string; readonly lines: number; r
 
 /** `info tlb` text for the snapshot (one line per present leaf, "\n"-terminated). */
 export function formatInfoTlb(snap: PageTableSnapshot, opts: WalkOptions = {}): FormatResult {
+  return snap.geometry.mode === '5-level' ? formatInfoTlbBig(snap, opts) : formatInfoTlbFast(snap, opts);
+}
+
+const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+/** [hi, lo] words of QEMU's print masks, per mode and leaf kind. */
+const FAST_MASKS = {
+  '32-bit': { last: [0xffff_ffff, 0xffff_f000], large2: [0xffff_ffff, 0xffe0_0000], large3: [0, 0] },
+  'PAE': { last: [0xffff_ffff, 0xffff_f000], large2: [0xffff_ffff, 0xfff0_0000], large3: [0, 0] },
+  '4-level': { last: [0x3_ffff, 0xffff_f000], large2: [0x3_ffff, 0xffe0_0000], large3: [0x3_ffff, 0xc000_0000] },
+} as const;
+
+/**
+ * Below 5-level paging every linear address fits a double exactly (< 2^48), so the hot loop
+ * works on numbers and 32-bit words instead of bigint: Linux has ~70,000 leaves.
+ */
+function formatInfoTlbFast(snap: PageTableSnapshot, opts: WalkOptions): FormatResult {
+  const g = snap.geometry;
+  const masks = FAST_MASKS[g.mode as keyof typeof FAST_MASKS];
+  const max = opts.maxLeaves ?? 4_000_000;
+  const out: string[] = [];
+  let truncated = false;
+  const rec = (table: bigint, depth: number, base: number): void => {
+    const lv = g.levels[depth];
+    const words = snap.cache.loadedTableWords(table, lv.entries, lv.entrySize)!;
+    const wide = lv.entrySize === 8;
+    const last = depth === g.levels.length - 1;
+    const scale = 2 ** Number(lv.shift);
+    for (let i = 0; i < lv.entries && !truncated; i++) {
+      const lo = wide ? words[2 * i] : words[i];
+      if ((lo & 1) === 0) continue;
+      const hi = wide ? words[2 * i + 1] : 0;
+      const va = base + i * scale;
+      if (last || (lv.largePages && (lo & 0x80) !== 0)) {
+        if (out.length >= max) { truncated = true; return; }
+        const plo = last ? lo & ~0x80 : lo;
+        const m = last ? masks.last : lv.level === 3 ? masks.large3 : masks.large2;
+        const vtext = va.toString(16).padStart(12, '0');
+        out.push(`${va >= 2 ** 47 ? 'ffff' : '0000'}${vtext}: ${hex8(hi & m[0])}${hex8(plo & m[1])} ` +
+          `${hi & 0x8000_0000 ? 'X' : '-'}${plo & 0x100 ? 'G' : '-'}${plo & 0x80 ? 'P' : '-'}${plo & 0x40 ? 'D' : '-'}` +
+          `${plo & 0x20 ? 'A' : '-'}${plo & 0x10 ? 'C' : '-'}${plo & 0x8 ? 'T' : '-'}${plo & 0x4 ? 'U' : '-'}${plo & 0x2 ? 'W' : '-'}\n`);
+      } else {
+        rec(nextTable(g, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), depth + 1, va);
+      }
+    }
+  };
+  rec(g.root, 0, 0);
+  return { text: out.join(''), lines: out.length, truncated };
+}
+
+/** The bigint path: 5-level paging (57-bit addresses do not fit a double). */
+function formatInfoTlbBig(snap: PageTableSnapshot, opts: WalkOptions): FormatResult {
   const g = snap.geometry;
   const out: string[] = [];
   const r = forEachLeaf(snap, leaf => {
