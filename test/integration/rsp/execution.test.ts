@@ -99,6 +99,33 @@ describe('rsp execution control on real QEMU (integration)', function () {
     assert.equal(await t.c.readRegister(CPU0, 'rip'), 0x7c09n, 'still spinning on jmp $');
   });
 
+  it('writes single registers with P, 64-bit and 128-bit, and g agrees', async () => {
+    await t.c.writeRegister(CPU0, 'rbx', 0x1122334455667788n);
+    await t.c.writeRegister(CPU0, 'xmm0', 0x0123456789abcdeffedcba9876543210n);
+    // Real mode: QEMU keeps general registers to 32 bits (notes/qemu-gdbstub.md).
+    assert.equal(await t.c.readRegister(CPU0, 'rbx'), 0x55667788n);
+    const all = await t.c.readRegisters(CPU0);
+    assert.equal(all.get('xmm0'), 0x0123456789abcdeffedcba9876543210n);
+    assert.equal(all.get('rbx'), 0x55667788n);
+    assert.equal((await t.c.readRegisters(rspThread(2))).get('rbx'), 0n, 'other vCPUs untouched');
+  });
+
+  it('stops on an access watchpoint (Z4) and on a hardware breakpoint (Z1)', async () => {
+    await loadProgram(t);
+    await t.c.insertBreakpoint('access', 0x7e00n, 2);
+    await t.c.resume([{ kind: 'continue' }]);
+    const stop = await t.c.waitForStop(30_000);
+    assert.deepEqual(stop.watch, { kind: 'awatch', addr: 0x7e00n });
+    await t.c.removeBreakpoint('access', 0x7e00n, 2);
+    await t.c.insertBreakpoint('hw', 0x7c09n);
+    await t.c.resume([{ kind: 'continue' }]);
+    const bp = await t.c.waitForStop(30_000);
+    assert.equal(bp.signal, 5);
+    assert.equal(bp.watch, undefined);
+    assert.equal(await t.c.readRegister(CPU0, 'rip'), 0x7c09n);
+    await t.c.removeBreakpoint('hw', 0x7c09n);
+  });
+
   it('writes memory through virtual addresses and reads it back', async () => {
     const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
     await t.c.writeVirtual(CPU0, virt(0x8f80n), data); // crosses a page boundary
