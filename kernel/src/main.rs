@@ -53,6 +53,7 @@ pub extern "C" fn kmain(start_info_phys: u64) -> ! {
     // SAFETY: written by this CPU only, once; readers (the debugger) only read it.
     unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(EXO_PROBE_COUNTER), probe) }; // #BP:probe_write
     KERNEL_READY.store(true, Ordering::Release);
+    crash_on_request(pvh::cmdline());
 
     #[cfg(feature = "test-runner")]
     tests::run_all();
@@ -69,6 +70,24 @@ pub fn debug_probe(a: u64, b: u32) -> u64 {
     let mixed = doubled ^ (b as u64);
     let shifted = mixed << (b % 8);
     shifted + 1
+}
+
+/// `exo.crash=pf` or `exo.crash=ud` on the command line makes the BSP fault on purpose after
+/// bring-up, to show (and test) the exception report; the other CPUs keep running.
+fn crash_on_request(cmdline: &str) {
+    for word in cmdline.split(' ') {
+        match word {
+            "exo.crash=pf" => {
+                let addr = memory::layout::TEST_AREA + 0xdead_b000;
+                // SAFETY: none: this read faults on purpose (nothing is mapped there).
+                let v = unsafe { core::ptr::read_volatile(addr as *const u64) };
+                println!("exo: crash: read {:#x} did not fault ({:#x})", addr, v);
+            }
+            // SAFETY: ud2 raises #UD on purpose.
+            "exo.crash=ud" => unsafe { core::arch::asm!("ud2") },
+            _ => {}
+        }
+    }
 }
 
 /// Rust entry of each application processor, called by `ap_entry` (boot.S) on its own stack.

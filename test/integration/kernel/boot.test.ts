@@ -66,4 +66,27 @@ describe('Exo-OS in QEMU', function () {
       assert.ok(!isAlive(r.pid), `QEMU ${r.pid} still running after stop`);
     });
   }
+
+  it('an exception is reported with vector, error code, RIP and CR2, and halts only that CPU', async () => {
+    const r = await boot({
+      elf: kernelArtifact('exo.elf'), smp: 2, append: 'exo.crash=pf', until: /exo: CPU 0 halted\r?\n/, settleMs: 1500,
+      timeoutMs: BOOT_TIMEOUT_MS,
+    });
+    assert.ok(!r.timedOut, `timed out; serial:\n${r.serial}`);
+    assert.match(
+      r.serial,
+      /exo: EXCEPTION 14 \(page fault\) on CPU 0: error 0x0 rip 0xffffffff8[0-9a-f]+ cr2 0xffffd000deadb000\n/,
+    );
+    assert.ok(r.aliveAfterMatch, 'QEMU must keep running (no triple fault, no reset)');
+  });
+
+  it('an invalid opcode is reported the same way', async () => {
+    const r = await boot({
+      elf: kernelArtifact('exo.elf'), smp: 1, append: 'exo.crash=ud', until: /exo: CPU 0 halted\r?\n/, settleMs: 500,
+      timeoutMs: BOOT_TIMEOUT_MS,
+    });
+    assert.ok(!r.timedOut, `timed out; serial:\n${r.serial}`);
+    assert.match(r.serial, /exo: EXCEPTION 6 \(invalid opcode\) on CPU 0: error 0x0 rip 0xffffffff8[0-9a-f]+ rsp 0x/);
+    assert.ok(r.aliveAfterMatch);
+  });
 });

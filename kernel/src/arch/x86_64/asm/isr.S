@@ -21,24 +21,63 @@ isr_stubs:
     .global isr_common
     .type isr_common, @function
 isr_common:
+    /* CFI: a signal frame whose CFA is just above the CPU's iret frame, so unwinders go
+       from the handler to the interrupted code. On entry rsp -> vector, error, rip, cs,
+       rflags, rsp, ss. */
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa %rsp, 7*8
+    .cfi_offset %rip, -5*8
+    .cfi_offset %rsp, -2*8
     cld                             /* the interrupted code may have had DF set (memmove) */
     push %rax
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rax, 0
     push %rbx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbx, 0
     push %rcx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rcx, 0
     push %rdx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rdx, 0
     push %rsi
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rsi, 0
     push %rdi
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rdi, 0
     push %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbp, 0
     push %r8
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r8, 0
     push %r9
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r9, 0
     push %r10
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r10, 0
     push %r11
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r11, 0
     push %r12
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r12, 0
     push %r13
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r13, 0
     push %r14
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r14, 0
     push %r15
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r15, 0
     mov %rsp, %rdi
     mov %rsp, %rbx
+    .cfi_def_cfa_register %rbx
     mov 17*8(%rsp), %rax            /* interrupted rip: link a frame so backtraces cross */
     push %rax
     push %rbp
@@ -49,21 +88,54 @@ isr_common:
     call interrupt_dispatch
     fxrstor (%rsp)
     mov %rbx, %rsp
+    .cfi_def_cfa_register %rsp
     pop %r15
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r15
     pop %r14
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r14
     pop %r13
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r13
     pop %r12
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r12
     pop %r11
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r11
     pop %r10
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r10
     pop %r9
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r9
     pop %r8
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r8
     pop %rbp
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbp
     pop %rdi
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rdi
     pop %rsi
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rsi
     pop %rdx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rdx
     pop %rcx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rcx
     pop %rbx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbx
     pop %rax
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rax
     add $16, %rsp
+    .cfi_adjust_cfa_offset -16
     iretq
+    .cfi_endproc
     .size isr_common, . - isr_common
