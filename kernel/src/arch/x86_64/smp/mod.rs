@@ -118,6 +118,11 @@ pub fn current_cpu_index() -> usize {
     percpu::current_index()
 }
 
+/// The seed's name for `current_cpu_index`.
+pub fn current_cpu_id() -> usize {
+    current_cpu_index()
+}
+
 /// Takes the calling CPU out of the online set (before it halts for good).
 pub fn mark_offline() {
     set_state(current_cpu_index(), CpuState::Offline);
