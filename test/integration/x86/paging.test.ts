@@ -128,3 +128,55 @@ describe('x86 on real QEMU: CPU modes, page tables, disassembly', function () {
     assert.equal(t.steps.at(-1)!.entry.raw, garbage);
   });
 });
+
+for (const [mode, paging] of [['pae', 'PAE'], ['32bit', '32-bit']] as const) {
+  describe(`x86 on real QEMU: ${paging} paging`, function () {
+    this.timeout(180_000);
+    let kernel: BuiltKernel;
+    let q: QemuInstance | undefined;
+    let c: RspClient | undefined;
+    const reader = async (addr: bigint, len: number) => (await c!.readPhysical(phys(addr), len)).data;
+
+    before(async () => {
+      kernel = buildTestKernel(mode);
+      q = await launchQemu({ kernel: kernel.elf, cpus: 1, memory: '128M', timeoutMs: 30_000 });
+      c = await connectRsp(q.gdbPort, { requestTimeoutMs: 20_000 });
+      await c.insertBreakpoint('hw', kernel.haltVirt);
+      await c.resume([{ kind: 'continue' }]);
+      await c.waitForStop(120_000);
+      await c.removeBreakpoint('hw', kernel.haltVirt);
+    });
+    after(async () => {
+      c?.close();
+      if (q) {
+        const pid = q.pid;
+        await q.kill();
+        assert.throws(() => process.kill(pid, 0), 'our QEMU must be gone');
+      }
+      fs.rmSync(kernel.dir, { recursive: true, force: true });
+    });
+
+    it(`is in protected mode with ${paging} paging`, async () => {
+      const regs = await c!.readRegisters(T1);
+      const mon = parseInfoRegisters(await c!.monitor('info registers'))[0];
+      const m = cpuMode(regs, csInfoFromMonitor(mon));
+      assert.deepEqual([m.mode, m.bits, m.cpl, m.paging, m.linearPc], ['protected', 32, 0, paging, kernel.haltPhys]);
+    });
+
+    it('walks to exactly QEMU\'s info tlb and info mem, and translates like gva2gpa', async () => {
+      const r = await c!.readRegisters(T1);
+      const ctx: PagingContext = { cr0: r.get('cr0')!, cr3: r.get('cr3')!, cr4: r.get('cr4')!, efer: r.get('efer')! };
+      const cache = new TableCache(reader);
+      const snap = (await loadSnapshot(ctx, cache))!;
+      const ours = formatInfoTlb(snap);
+      assert.ok(ours.lines > 1000, `only ${ours.lines} mappings`);
+      assert.equal(ours.text, (await c!.monitor('info tlb')).replace(/\r/g, ''));
+      assert.equal(formatInfoMem(snap).text, (await c!.monitor('info mem')).replace(/\r/g, ''));
+      for (const va of [kernel.haltPhys, 0x2abcn, 0x401234n, 0xc0100010n, 0xc00005n]) {
+        const m = /gpa: (0x[0-9a-f]+)/.exec(await c!.monitor(`gva2gpa 0x${va.toString(16)}`));
+        const t = await translate(ctx, cache, va);
+        assert.equal(t.phys, m ? BigInt(m[1]) : undefined, `0x${va.toString(16)}: ${t.fault ?? ''}`);
+      }
+    });
+  });
+}

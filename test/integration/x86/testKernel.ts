@@ -1,6 +1,7 @@
-// Builds a tiny PVH ELF with GNU as/ld whose boot code enters long mode on page tables we
-// choose (4 KiB, 2 MiB and 1 GiB pages, aliases, a recursive slot, varied flags), then halts
-// at a known label. It gives the paging tests a real CPU state independent of Exo-OS.
+// Builds a tiny PVH ELF with GNU as/ld whose boot code turns on paging with tables we choose
+// — long mode (4 KiB, 2 MiB and 1 GiB pages, aliases, a recursive slot, varied flags), PAE or
+// 32-bit paging with 4 MiB pages — then halts at a known label. It gives the paging tests a
+// real CPU state independent of Exo-OS.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,7 +28,7 @@ export const SPECIAL_PTES: ReadonlyMap<number, bigint> = new Map<number, bigint>
   [10, 0x7ff_ffff_f000n | P | RW],             // far beyond RAM: reads as zeros
 ]);
 
-function tablesAsm(): string {
+function longTablesAsm(): string {
   const q = (v: bigint) => `  .quad 0x${BigInt.asUintN(64, v).toString(16)}`;
   const lines: string[] = [];
   const table = (label: string, entries: Map<number, bigint>) => {
@@ -58,7 +59,41 @@ function tablesAsm(): string {
   return lines.join('\n');
 }
 
-const ASM = `
+/** PAE: a 4-entry PDPT (only P may be set in PDPTEs), one PD aliased at 0xc0000000, one PT. */
+function paeTablesAsm(): string {
+  const q = (v: bigint) => `  .quad 0x${BigInt.asUintN(64, v).toString(16)}`;
+  const lines: string[] = ['.balign 4096', 'pml4:'];
+  const pd = BigInt(TABLES.pml4 + 0x1000), pt = BigInt(TABLES.pml4 + 0x2000);
+  for (let i = 0; i < 512; i++) lines.push(q(i === 0 || i === 3 ? pd | P : 0n));
+  const pdEntries = new Map<number, bigint>([
+    [0, pt | P | RW | US], [1, 0x200000n | P | RW | PS | G], [2, 0x400000n | P | RW | US | PS | NX | D | A],
+  ]);
+  lines.push('.balign 4096');
+  for (let i = 0; i < 512; i++) lines.push(q(pdEntries.get(i) ?? 0n));
+  lines.push('.balign 4096');
+  for (let i = 0; i < 512; i++) lines.push(q(SPECIAL_PTES.get(i) ?? ((BigInt(i) << 12n) | P | RW)));
+  return lines.join('\n');
+}
+
+/** 32-bit paging: a PD with 4 MiB pages (CR4.PSE) and a PT for the first 4 MiB, aliased at 3 GiB. */
+function bits32TablesAsm(): string {
+  const l = (v: bigint) => `  .long 0x${BigInt.asUintN(32, v).toString(16)}`;
+  const pt = BigInt(TABLES.pml4 + 0x1000);
+  const pdEntries = new Map<number, bigint>([
+    [0, pt | P | RW | US], [1, 0x400000n | P | RW | PS | G], [3, 0xc00000n | P | US | PS | D | A], [0x300, pt | P | RW],
+  ]);
+  const lines: string[] = ['.balign 4096', 'pml4:'];
+  for (let i = 0; i < 1024; i++) lines.push(l(pdEntries.get(i) ?? 0n));
+  for (let i = 0; i < 1024; i++) {
+    const special = SPECIAL_PTES.get(i);
+    lines.push(l(special !== undefined && special < 0x1_0000_0000n && i !== 5 && i !== 8 ? special : (BigInt(i) << 12n) | P | RW));
+  }
+  return lines.join('\n');
+}
+
+export type TestPagingMode = 'long' | 'pae' | '32bit';
+
+const NOTE = `
 .section .note.Xen, "a", @note
 .balign 4
   .long 4
@@ -68,7 +103,37 @@ const ASM = `
   .balign 4
   .quad _start32
   .balign 4
+`;
 
+/** 32-bit code that enables PAE or 32-bit paging and halts (identity-mapped). */
+const legacyAsm = (mode: 'pae' | '32bit') => `${NOTE}
+.section .text, "ax"
+.code32
+.globl _start32
+_start32:
+  cli
+  movl $pml4, %eax
+  movl %eax, %cr3
+  movl %cr4, %eax
+  orl $${mode === 'pae' ? '0xa0' : '0x90'}, %eax   /* PAE|PGE or PSE|PGE */
+  movl %eax, %cr4
+${mode === 'pae' ? `  movl $0xc0000080, %ecx
+  rdmsr
+  orl $0x800, %eax           /* NXE */
+  wrmsr
+` : ''}  movl %cr0, %eax
+  orl $0x80010000, %eax      /* PG | WP */
+  movl %eax, %cr0
+.globl halt_here
+halt_here:
+  hlt
+  jmp halt_here
+
+.section .pagetables, "aw"
+${mode === 'pae' ? paeTablesAsm() : bits32TablesAsm()}
+`;
+
+const LONG_ASM = `${NOTE}
 .section .text, "ax"
 .code32
 .globl _start32
@@ -114,7 +179,7 @@ gdtr:
   .long gdt
 
 .section .pagetables, "aw"
-${tablesAsm()}
+${longTablesAsm()}
 `;
 
 const LDS = `
@@ -132,12 +197,13 @@ SECTIONS {
 export interface BuiltKernel { readonly dir: string; readonly elf: string; readonly haltVirt: bigint; readonly haltPhys: bigint }
 
 /**
- * Assembles and links the kernel in a fresh temp dir. The 64-bit code jumps to its higher-half
- * alias (PML4[511] → PDPT[510] → PD[0] → PT, the low 2 MiB) and halts there.
+ * Assembles and links the kernel in a fresh temp dir. In long mode the 64-bit code jumps to its
+ * higher-half alias (PML4[511] → PDPT[510] → PD[0] → PT, the low 2 MiB) and halts there; in
+ * the 32-bit modes it halts at its identity-mapped address.
  */
-export function buildTestKernel(): BuiltKernel {
+export function buildTestKernel(mode: TestPagingMode = 'long'): BuiltKernel {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-x86-kernel-'));
-  fs.writeFileSync(path.join(dir, 'k.S'), ASM);
+  fs.writeFileSync(path.join(dir, 'k.S'), mode === 'long' ? LONG_ASM : legacyAsm(mode));
   fs.writeFileSync(path.join(dir, 'k.ld'), LDS);
   execFileSync('as', ['--64', '-o', path.join(dir, 'k.o'), path.join(dir, 'k.S')], { stdio: 'pipe' });
   const elf = path.join(dir, 'k.elf');
@@ -147,7 +213,7 @@ export function buildTestKernel(): BuiltKernel {
   const m = /^([0-9a-f]+) T halt_here$/m.exec(nm);
   if (!m) throw new Error('halt_here not found in the test kernel');
   const haltPhys = BigInt('0x' + m[1]);
-  return { dir, elf, haltPhys, haltVirt: HIGH_ALIAS_BASE + haltPhys };
+  return { dir, elf, haltPhys, haltVirt: mode === 'long' ? HIGH_ALIAS_BASE + haltPhys : haltPhys };
 }
 
 /** PML4[511] → PDPT[510] → PD[0] → PT: virtual 0xffffffff80000000 maps physical 0. */
