@@ -112,6 +112,17 @@ export class ByteCursor {
   /** ULEB128 that must fit a JS number below `max` (register numbers, lengths, counts). */
   ulebNum(max = 0xffffffff, what = 'value'): number {
     const start = this.pos;
+    // Fast path without BigInt for encodings of up to 4 bytes (28 bits): DWARF is full of them.
+    let r = 0;
+    for (let i = 0, p = this.pos; i < 4 && p < this.end; i++, p++) {
+      const b = this.bytes[p];
+      r += (b & 0x7f) * 2 ** (7 * i);
+      if ((b & 0x80) === 0) {
+        if (r > max) throw this.error(`${what} ${r} too large`, start);
+        this.pos = p + 1;
+        return r;
+      }
+    }
     const v = this.uleb();
     if (v > BigInt(max)) throw this.error(`${what} ${v} too large`, start);
     return Number(v);
