@@ -4,7 +4,7 @@ import { ParseError } from '../../common/cursor';
 import { ExoError } from '../../common/errors';
 import { AbbrevTable } from './abbrev';
 import { parseAranges, type ArangeEntry } from './aranges';
-import { DW_TAG, DW_UT } from './constants';
+import { DW_UT } from './constants';
 import type { Die } from './die';
 import { LineProgram } from './line';
 import type { DebugAbbrevOffset, DebugInfoOffset, DebugLineOffset } from './offsets';
@@ -31,6 +31,7 @@ export class Dwarf {
   private readonly lines = new Map<number, Cached<LineProgram>>();
   private arangesCache: ArangeEntry[] | undefined;
   private typeUnits: Map<bigint, DebugInfoOffset> | undefined;
+  private readonly lineStrCache = new Map<number, string>();
 
   constructor(readonly sections: DwarfSections) {}
 
@@ -115,7 +116,7 @@ export class Dwarf {
     return cached(this.lines, offset, () => {
       const sec = this.sections.line;
       if (!sec) throw new ParseError('.debug_line', offset, 'the section is missing but DW_AT_stmt_list refers to it');
-      return LineProgram.parse(sec, offset, { compDir: unit.compDir(), name: unit.name(), addressSize: unit.addressSize, sections: this.sections });
+      return LineProgram.parse(sec, offset, { compDir: unit.compDir(), name: unit.name(), addressSize: unit.addressSize, sections: this.sections, lineStrCache: this.lineStrCache });
     });
   }
 
@@ -126,11 +127,11 @@ export class Dwarf {
   }
 
   /** Compile units (not type or partial units). */
+  /** Units that hold code (compile, partial, skeleton); decided from headers only. */
   compileUnits(): Unit[] {
     return this.unitHeaders()
-      .filter(h => h.unitType === DW_UT.compile || h.unitType === DW_UT.skeleton)
-      .map(h => this.unit(h.offset))
-      .filter(u => { try { const t = u.root().tag; return t === DW_TAG.compile_unit || t === DW_TAG.skeleton_unit; } catch { return true; } });
+      .filter(h => h.unitType === DW_UT.compile || h.unitType === DW_UT.skeleton || h.unitType === DW_UT.partial)
+      .map(h => this.unit(h.offset));
   }
 
   /** The address ranges of a unit (root's low/high or DW_AT_ranges). */

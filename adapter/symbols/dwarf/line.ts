@@ -13,11 +13,18 @@ import type { DwarfSections } from './sections';
 import { stringAt } from './strings';
 
 export interface FileEntry {
-  /** Full path: directory joined with the name, made absolute with comp_dir when relative. */
-  path: string;
-  name: string;
-  dirIndex: number;
-  md5?: Uint8Array;
+  /** Full path: directory joined with the name, made absolute with comp_dir when relative (computed on first use). */
+  readonly path: string;
+  readonly name: string;
+  readonly dirIndex: number;
+  readonly md5?: Uint8Array;
+}
+
+class FileEntryImpl implements FileEntry {
+  private full: string | undefined;
+  constructor(readonly name: string, readonly dirIndex: number, readonly md5: Uint8Array | undefined,
+    private readonly resolve: (dir: number, name: string) => string) {}
+  get path(): string { return (this.full ??= this.resolve(this.dirIndex, this.name)); }
 }
 
 export interface LineRow {
@@ -39,6 +46,8 @@ export interface LineContext {
   name?: string;
   addressSize: number;
   sections: DwarfSections;
+  /** .debug_line_str strings by offset, shared by all programs (paths repeat in every unit). */
+  lineStrCache?: Map<number, string>;
 }
 
 /** Bound on rows per program: corrupt input cannot make us loop forever. */
@@ -95,41 +104,40 @@ export class LineProgram {
     const compDir = ctx.compDir ?? '';
     const fc: FormContext = { version, addressSize, offsetSize: offSize, offset: 0 };
     const absDir = (d: string) => (d.startsWith('/') || !compDir ? d : posix.join(compDir, d));
-    const fullPath = (dir: string, name: string) => posix.normalize(name.startsWith('/') ? name : posix.join(absDir(dir), name));
+    const resolve = (dir: number, name: string) => posix.normalize(name.startsWith('/') ? name : posix.join(absDir(dirs[dir] ?? ''), name));
+    const lineStr = (off: number) => {
+      const cache = ctx.lineStrCache;
+      let v = cache?.get(off);
+      if (v === undefined) { v = stringAt(ctx.sections.lineStr, '.debug_line_str', off); cache?.set(off, v); }
+      return v;
+    };
     if (version >= 5) {
-      const entries = (what: string) => {
+      // Entries are decoded straight into fields (no per-entry maps): a vmlinux has ~10^6 of them.
+      const entries = (what: string, each: (path: string, dir: number, md5: Uint8Array | undefined) => void) => {
         const fmtCount = c.u8();
-        const fmt: [number, number][] = [];
-        for (let i = 0; i < fmtCount; i++) fmt.push([c.ulebNum(0xffff, 'content type'), c.ulebNum(0xffff, 'form')]);
+        const fmt: number[] = [];
+        for (let i = 0; i < fmtCount; i++) fmt.push(c.ulebNum(0xffff, 'content type'), c.ulebNum(0xffff, 'form'));
         const n = c.ulebNum(c.remaining, `${what} count`);
-        const out: Map<number, unknown>[] = [];
         for (let i = 0; i < n; i++) {
-          const m = new Map<number, unknown>();
-          for (const [type, form] of fmt) {
+          let path = '', dir = 0, md5: Uint8Array | undefined;
+          for (let k = 0; k < fmt.length; k += 2) {
+            const type = fmt[k], form = fmt[k + 1];
+            if (form === DW_FORM.line_strp) { const o = offSize === 4 ? c.u32() : Number(c.u64()); if (type === DW_LNCT.path) path = lineStr(o); continue; }
+            if (form === DW_FORM.udata) { const v = c.ulebNum(0xffffffff, what); if (type === DW_LNCT.directory_index) dir = v; continue; }
             const v = readValue(c, form, fc);
-            let val: unknown;
-            switch (v.kind) {
-              case 'string': val = v.value; break;
-              case 'lineStrp': val = stringAt(ctx.sections.lineStr, '.debug_line_str', v.offset); break;
-              case 'strp': val = stringAt(ctx.sections.str, '.debug_str', v.offset); break;
-              case 'constant': val = Number(v.value); break;
-              case 'data16': val = v.bytes; break;
-              case 'block': val = v.bytes; break;
-              default: throw c.error(`form 0x${form.toString(16)} is not allowed in a ${what} entry`);
-            }
-            m.set(type, val);
+            if (type === DW_LNCT.path) {
+              if (v.kind === 'string') path = v.value;
+              else if (v.kind === 'strp') path = stringAt(ctx.sections.str, '.debug_str', v.offset);
+              else if (v.kind === 'lineStrp') path = lineStr(v.offset);
+              else throw c.error(`form 0x${form.toString(16)} is not allowed for a ${what} path`);
+            } else if (type === DW_LNCT.directory_index && v.kind === 'constant') dir = Number(v.value);
+            else if (type === DW_LNCT.MD5 && v.kind === 'data16') md5 = v.bytes;
           }
-          out.push(m);
+          each(path, dir, md5);
         }
-        return out;
       };
-      for (const d of entries('directory')) dirs.push(String(d.get(DW_LNCT.path) ?? ''));
-      for (const f of entries('file name')) {
-        const name = String(f.get(DW_LNCT.path) ?? '');
-        const dirIndex = Number(f.get(DW_LNCT.directory_index) ?? 0);
-        const md5 = f.get(DW_LNCT.MD5);
-        files.push({ name, dirIndex, path: fullPath(dirs[dirIndex] ?? '', name), md5: md5 instanceof Uint8Array ? md5 : undefined });
-      }
+      entries('directory', p => dirs.push(p));
+      entries('file name', (name, dirIndex, md5) => files.push(new FileEntryImpl(name, dirIndex, md5, resolve)));
     } else {
       dirs.push(compDir);
       for (;;) { const d = c.cstr(); if (d === '') break; dirs.push(d); }
@@ -138,7 +146,7 @@ export class LineProgram {
         const name = c.cstr();
         if (name === '') break;
         const dirIndex = c.ulebNum(0xffffffff, 'directory index'); c.uleb(); c.uleb();
-        files.push({ name, dirIndex, path: fullPath(dirs[dirIndex] ?? '', name) });
+        files.push(new FileEntryImpl(name, dirIndex, undefined, resolve));
       }
     }
     void DW_FORM;
@@ -197,7 +205,7 @@ export class LineProgram {
             s.discriminator = body.ulebNum(0xffffffff, 'discriminator');
           } else if (ext === DW_LNE.define_file) {
             const name = body.cstr(); const dirIndex = body.ulebNum(0xffffffff, 'directory index');
-            this.files.push({ name, dirIndex, path: posix.normalize(name.startsWith('/') ? name : posix.join(this.dirs[dirIndex] ?? '', name)) });
+            this.files.push(new FileEntryImpl(name, dirIndex, undefined, (d, n) => posix.normalize(n.startsWith('/') ? n : posix.join(this.dirs[d] ?? '', n))));
           }
           break; // unknown extended opcodes are skipped by their length
         }

@@ -138,7 +138,8 @@ export class Unit {
   private decodeAt(c: ByteCursor, offset: number): { abbrev: Abbrev; attrs: number } | undefined {
     const code = c.ulebNum(0x7fffffff, 'abbreviation code');
     if (code === 0) return undefined;
-    const a = this.abbrevTable().get(code);
+    // Before the tree is parsed (root DIE lookups) skim for the one entry instead of decoding the table.
+    const a = this.offs ? this.abbrevTable().get(code) : this.abbrevTable().find(code);
     if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${this.header.abbrevOffset.toString(16)}`, offset - c.base);
     return { abbrev: a, attrs: c.offset };
   }

@@ -7,8 +7,8 @@ import type { ByteSource } from '../bytesource';
 import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD, SHF_COMPRESSED, SHT_NOBITS, type SectionHeader } from './types';
 
 const PAGE = 64 * 1024;
-/** Sections up to this size are read whole on first access; larger ones page by page. */
-const WHOLE_LIMIT = 4 * 1024 * 1024;
+/** Sections up to this size are read whole on first access; larger ones (a vmlinux's .debug_info) by window. */
+const WHOLE_LIMIT = 32 * 1024 * 1024;
 
 export class Section {
   private whole: Uint8Array | undefined;
@@ -64,12 +64,19 @@ export class Section {
     if (this.whole || this.compressed || this.size <= WHOLE_LIMIT) return this.data().subarray(offset, offset + length);
     const first = Math.floor(offset / PAGE), last = Math.floor((offset + length - 1) / PAGE);
     if (length === 0) return new Uint8Array(0);
-    if (first === last && (length <= 256 || this.pages.has(first))) {
-      // Small reads (strings, symbol names) share cached pages.
+    if (first === last && this.pages.has(first)) {
       const p = this.page(first); const o = offset - first * PAGE; return p.subarray(o, o + length);
     }
-    // Larger spans (a unit, a line program) go straight to the file; their users cache them.
+    // Spans (a unit header, a whole unit) go straight to the file; their users cache them.
     return this.src.read(Number(this.header.offset) + offset, length);
+  }
+
+  /** Like read, but small reads of a big section go through the page cache (string tables). */
+  private readPaged(offset: number, length: number): Uint8Array {
+    if (this.whole || this.compressed || this.size <= WHOLE_LIMIT) return this.read(offset, length);
+    const first = Math.floor(offset / PAGE), last = Math.floor((offset + length - 1) / PAGE);
+    if (first !== last) return this.read(offset, length);
+    const p = this.page(first); const o = offset - first * PAGE; return p.subarray(o, o + length);
   }
 
   private page(i: number): Uint8Array {
@@ -97,7 +104,7 @@ export class Section {
     let len = 64;
     for (;;) {
       const n = Math.min(len, this.size - offset);
-      const b = this.read(offset, n);
+      const b = this.readPaged(offset, n);
       const z = b.indexOf(0);
       if (z >= 0) return Buffer.from(b.buffer, b.byteOffset, z).toString('utf8');
       if (offset + n >= this.size) throw new ParseError(this.name, offset, 'unterminated string');

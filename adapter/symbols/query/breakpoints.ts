@@ -7,6 +7,7 @@ import type { Unit } from '../dwarf/unit';
 import type { FunctionInfo } from '../functions';
 import { fileMatches, type LtEntry } from '../linetable';
 import type { SymbolFile } from '../symbolfile';
+import { unitsWithFile } from './fileindex';
 import { skipPrologue } from './prologue';
 
 export interface BreakpointLocation { address: bigint; function?: string; file?: string; line?: number; inlined?: boolean }
@@ -25,13 +26,7 @@ interface Symtab { unit: Unit; path: string; table: LtEntry[] }
 /** Units whose line program names a file matching `file`, with their matching subfiles. */
 function symtabsFor(sf: SymbolFile, file: string): Symtab[] {
   const out: Symtab[] = [];
-  const base = file.slice(file.lastIndexOf('/') + 1);
-  for (const u of sf.units()) {
-    let off;
-    try { off = u.lineProgramOffset(); } catch { continue; }
-    if (off === undefined) continue;
-    const lp = sf.dwarf.lineProgram(off, u);
-    if (!lp.files.some(f => f && f.name.endsWith(base) && fileMatches(f.path, file))) continue;
+  for (const u of unitsWithFile(sf, file)) {
     const lt = sf.lineTable(u);
     if (!lt) continue;
     for (const [path, table] of lt.subfiles) if (fileMatches(path, file)) out.push({ unit: u, path, table });
