@@ -5,7 +5,8 @@ import type { PhysAddr, RspThreadId, VirtAddr } from '../common/types';
 /** Byte pipe to the gdbstub, handed in so tests can use a fake (CONVENTIONS.md #3). */
 export interface Transport {
   write(bytes: Uint8Array): void;
-  /** Registers the single data sink; bytes arrive in arbitrary slices. */
+  /** Registers the single data sink; bytes arrive in arbitrary slices. The decoder keeps
+   *  views of them, so a transport must hand over fresh buffers (Node sockets do). */
   onData(cb: (bytes: Uint8Array) => void): void;
   /** Called once when the peer goes away (error optional). */
   onClose(cb: (err?: Error) => void): void;
@@ -149,14 +150,17 @@ export interface RspClientApi {
   insertBreakpoint(kind: BreakpointKind, addr: bigint, length?: number): Promise<void>;
   removeBreakpoint(kind: BreakpointKind, addr: bigint, length?: number): Promise<void>;
 
-  /** Sends one vCont; resolves once sent. The stop arrives via onStop / waitForStop. */
+  /** Sends one vCont; resolves once sent. The stop arrives via onStop / waitForStop.
+   *  While running, every other request is refused with a 'user' error (QEMU would lose it). */
   resume(actions: ResumeAction[]): Promise<void>;
-  /** Steps one vCPU (others stay stopped) and resolves with its stop. */
+  /** Steps one vCPU (others stay stopped) and resolves with its stop. If it does not stop in
+   *  time (a vCPU in HLT waits for an interrupt), interrupts and returns that T02 stop.
+   *  QEMU rarely reports a step with rip unchanged: callers compare rip and retry. */
   step(thread: RspThreadId, timeoutMs?: number): Promise<StopEvent>;
-  /** Resolves with the next stop reply while running. */
+  /** While running: the next stop. While stopped: the stop that ended the last run. */
   waitForStop(timeoutMs?: number): Promise<StopEvent>;
   onStop(listener: (e: StopEvent) => void): () => void;
-  /** Sends 0x03 and resolves with the resulting stop. */
+  /** Sends 0x03 and resolves with the resulting stop (the last stop if not running). */
   interrupt(): Promise<StopEvent>;
 
   /** `qRcmd`: runs a monitor command; each output chunk is streamed to `onOutput`. */
