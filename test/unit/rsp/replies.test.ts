@@ -4,6 +4,10 @@ import { ExoError } from '../../../adapter/common/errors';
 import { classifyReply, expectHex, expectOk } from '../../../adapter/rsp/codec/reply';
 import { parseStopReply, looksLikeStop } from '../../../adapter/rsp/codec/stop';
 import { parseThreadId, formatThreadId } from '../../../adapter/rsp/codec/threadid';
+import { parseQSupported, parseVContQuery, parseQemuSupported, parseSstepBits } from '../../../adapter/rsp/packets/supported';
+import { parseThreadInfo } from '../../../adapter/rsp/packets/threads';
+import { parseXferChunk } from '../../../adapter/rsp/packets/qxfer';
+import { parseSstep } from '../../../adapter/rsp/packets/qemu';
 
 const isProtocol = (e: unknown) => e instanceof ExoError && e.kind === 'protocol';
 
@@ -98,5 +102,23 @@ describe('rsp/codec thread ids', () => {
     assert.equal(formatThreadId(2 as never, 1), 'p01.02');
     assert.equal(formatThreadId('all', 1), 'p01.-1');
     assert.equal(formatThreadId('any'), '0');
+  });
+});
+
+describe('rsp reply parsers under random input', () => {
+  it('only ever return or throw typed errors', () => {
+    const parsers: ((s: string) => unknown)[] = [
+      parseQSupported, parseVContQuery, parseQemuSupported, parseSstepBits, parseThreadInfo,
+      s => parseXferChunk('target.xml', s), parseSstep, s => expectHex('m', s), s => expectOk('Z0', s),
+      classifyReply, parseThreadId, parseStopReply,
+    ];
+    const arb = fc.oneof(fc.string(), fc.constantFrom('m', 'l', 'E', 'T', 'p', 'O', 'W').chain(p => fc.string().map(s => p + s)));
+    fc.assert(fc.property(arb, s => {
+      for (const parse of parsers) {
+        try { parse(s); } catch (e) {
+          assert.ok(e instanceof ExoError && (e.kind === 'protocol' || e.kind === 'target'), `${String(e)} for '${s}'`);
+        }
+      }
+    }), { numRuns: 1000 });
   });
 });
