@@ -180,3 +180,42 @@ for (const [mode, paging] of [['pae', 'PAE'], ['32bit', '32-bit']] as const) {
     });
   });
 }
+
+describe('x86 on real QEMU: compatibility mode', function () {
+  this.timeout(180_000);
+  let kernel: BuiltKernel;
+  let q: QemuInstance | undefined;
+  let c: RspClient | undefined;
+  before(async () => {
+    kernel = buildTestKernel('compat');
+    q = await launchQemu({ kernel: kernel.elf, cpus: 1, memory: '128M', timeoutMs: 30_000 });
+    c = await connectRsp(q.gdbPort, { requestTimeoutMs: 20_000 });
+    await c.insertBreakpoint('hw', kernel.haltVirt);
+    await c.resume([{ kind: 'continue' }]);
+    await c.waitForStop(120_000);
+    await c.removeBreakpoint('hw', kernel.haltVirt);
+  });
+  after(async () => {
+    c?.close();
+    if (q) {
+      const pid = q.pid;
+      await q.kill();
+      assert.throws(() => process.kill(pid, 0), 'our QEMU must be gone');
+    }
+    fs.rmSync(kernel.dir, { recursive: true, force: true });
+  });
+
+  it('tells compatibility mode from 64-bit mode only with the monitor\'s CS attributes', async () => {
+    const regs = await c!.readRegisters(T1);
+    const mon = parseInfoRegisters(await c!.monitor('info registers'))[0];
+    assert.equal(mon.segments.get('CS')!.text, 'DPL=0 CS32 [-RA]');
+    const m = cpuMode(regs, csInfoFromMonitor(mon));
+    assert.deepEqual([m.mode, m.modeCertain, m.bits, m.paging, m.linearPc], ['compatibility', true, 32, '4-level', kernel.haltPhys]);
+    // Without the monitor the stub's registers alone cannot tell: the guess is 64-bit, marked uncertain.
+    const guess = cpuMode(regs);
+    assert.deepEqual([guess.mode, guess.modeCertain], ['long', false]);
+    const bytes = (await c!.readVirtual(T1, virt(kernel.haltVirt), 3)).data;
+    const ins = (await Disassembler.create()).disassemble(bytes, kernel.haltVirt, m.bits);
+    assert.deepEqual(ins.map(i => i.text), ['hlt', `jmp 0x${kernel.haltVirt.toString(16)}`]);
+  });
+});

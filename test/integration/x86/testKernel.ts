@@ -91,7 +91,8 @@ function bits32TablesAsm(): string {
   return lines.join('\n');
 }
 
-export type TestPagingMode = 'long' | 'pae' | '32bit';
+/** `compat`: long-mode tables, but the CPU halts in a 32-bit code segment (compatibility mode). */
+export type TestPagingMode = 'long' | 'compat' | 'pae' | '32bit';
 
 const NOTE = `
 .section .note.Xen, "a", @note
@@ -133,7 +134,7 @@ halt_here:
 ${mode === 'pae' ? paeTablesAsm() : bits32TablesAsm()}
 `;
 
-const LONG_ASM = `${NOTE}
+const longAsm = (compat: boolean) => `${NOTE}
 .section .text, "ax"
 .code32
 .globl _start32
@@ -159,6 +160,16 @@ long_entry:
   movw %ax, %ds
   movw %ax, %es
   movw %ax, %ss
+${compat ? `  pushq $0x18               /* far return into the 32-bit code segment */
+  pushq $compat_entry
+  lretq
+.code32
+.globl compat_halt
+compat_entry:
+compat_halt:
+  hlt
+  jmp compat_halt
+.code64` : ''}
   movabs $0xffffffff80000000 + after_high, %rax
   jmp *%rax
 after_high:
@@ -173,6 +184,7 @@ gdt:
   .quad 0
   .quad 0x00af9b000000ffff   /* 0x08: 64-bit code, DPL 0 */
   .quad 0x00cf93000000ffff   /* 0x10: data */
+  .quad 0x00cf9b000000ffff   /* 0x18: 32-bit code (compatibility mode) */
 gdt_end:
 gdtr:
   .word gdt_end - gdt - 1
@@ -203,15 +215,16 @@ export interface BuiltKernel { readonly dir: string; readonly elf: string; reado
  */
 export function buildTestKernel(mode: TestPagingMode = 'long'): BuiltKernel {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-x86-kernel-'));
-  fs.writeFileSync(path.join(dir, 'k.S'), mode === 'long' ? LONG_ASM : legacyAsm(mode));
+  fs.writeFileSync(path.join(dir, 'k.S'), mode === 'long' || mode === 'compat' ? longAsm(mode === 'compat') : legacyAsm(mode));
   fs.writeFileSync(path.join(dir, 'k.ld'), LDS);
   execFileSync('as', ['--64', '-o', path.join(dir, 'k.o'), path.join(dir, 'k.S')], { stdio: 'pipe' });
   const elf = path.join(dir, 'k.elf');
   execFileSync('ld', ['-m', 'elf_x86_64', '-nostdlib', '-static', '-z', 'max-page-size=0x1000', '--build-id=none',
     '-T', path.join(dir, 'k.ld'), '-o', elf, path.join(dir, 'k.o')], { stdio: 'pipe' });
   const nm = execFileSync('nm', [elf], { encoding: 'utf8' });
-  const m = /^([0-9a-f]+) T halt_here$/m.exec(nm);
-  if (!m) throw new Error('halt_here not found in the test kernel');
+  const label = mode === 'compat' ? 'compat_halt' : 'halt_here';
+  const m = new RegExp(`^([0-9a-f]+) T ${label}$`, 'm').exec(nm);
+  if (!m) throw new Error(`${label} not found in the test kernel`);
   const haltPhys = BigInt('0x' + m[1]);
   return { dir, elf, haltPhys, haltVirt: mode === 'long' ? HIGH_ALIAS_BASE + haltPhys : haltPhys };
 }
