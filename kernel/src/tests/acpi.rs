@@ -80,6 +80,15 @@ pub fn madt_rejects_bad() -> TestResult {
     Ok(())
 }
 
+/// The EBDA/BIOS scan (used when PVH gives no RSDP) finds the RSDP that PVH reported.
+pub fn rsdp_scan() -> TestResult {
+    let by_scan = crate::acpi::rsdp::find_rsdp(0).ok_or("the BIOS-area scan found no RSDP")?;
+    let by_pvh = crate::acpi::init_quiet().rsdp;
+    check!(by_scan.address == by_pvh, "scan found {:#x}, PVH said {:#x}", by_scan.address, by_pvh);
+    check!(by_scan.rsdt != 0 || by_scan.xsdt != 0, "RSDP without RSDT/XSDT");
+    Ok(())
+}
+
 pub fn madt_firmware() -> TestResult {
     let acpi = crate::acpi::init_quiet();
     let m = &acpi.madt;

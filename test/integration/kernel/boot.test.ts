@@ -31,7 +31,8 @@ describe('Exo-OS in QEMU', function () {
       const failed = [...v].filter(([, s]) => s !== 'ok').map(([n]) => n);
       assert.deepEqual(failed, [], `failed tests:\n${r.serial}`);
       for (const name of ['frame_refcounts', 'paging_unmap_faults', 'paging_protect_rejects_writes', 'tlb_range_flush',
-        'madt_fixture', 'smp_all_cpus_online', 'smp_ipi_round_trip', 'smp_tlb_shootdown']) {
+        'madt_fixture', 'rsdp_scan', 'sse_saved_across_interrupts', 'smp_all_cpus_online', 'smp_ipi_round_trip',
+        'smp_tlb_shootdown']) {
         assert.equal(v.get(name), 'ok', `${name} did not report ok`);
       }
       const summary = /exo-test: (\d+) passed, (\d+) failed/.exec(r.serial);

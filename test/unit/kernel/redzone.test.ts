@@ -9,7 +9,8 @@ import { isPrecompiled, parseLinkMap, sectionAt } from './linkmap';
 import { kernelArtifact, run } from './paths';
 import { scanRedZone } from './redzone';
 
-describe('kernel red-zone scan', () => {
+describe('kernel red-zone scan', function () {
+  this.timeout(60_000); // objdump of the whole kernel on a loaded machine
   it('flags a leaf function compiled with the red zone and not one compiled without', () => {
     const dir = mkdtempSync(join(tmpdir(), 'exo-redzone-'));
     try {

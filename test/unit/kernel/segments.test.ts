@@ -20,7 +20,8 @@ function loads(elf: string): Load[] {
 
 const HIGHER_HALF = 0xffffffff80000000n;
 
-describe('kernel ELF segments', () => {
+describe('kernel ELF segments', function () {
+  this.timeout(60_000);
   for (const elf of ['exo.elf', 'exo-test.elf']) {
     it(`${elf}: no PT_LOAD is both writable and executable`, () => {
       const segs = loads(kernelArtifact(elf));

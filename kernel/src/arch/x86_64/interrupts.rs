@@ -43,6 +43,9 @@ const EXCEPTION_NAMES: [&str; 32] = [
 ];
 
 pub const PAGE_FAULT: u64 = 14;
+/// Software-only vector whose handler clobbers every xmm register: the test runner raises it
+/// with `int` to check that isr_common saves and restores the SSE state.
+pub const SSE_CLOBBER_VECTOR: u8 = 0x81;
 
 extern "C" {
     static probe_read_insn: u8;
@@ -76,6 +79,7 @@ extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
             smp::mark_offline();
             cpu::halt_forever();
         }
+        v if v == SSE_CLOBBER_VECTOR as u64 => clobber_sse(),
         v if v == apic::SPURIOUS_VECTOR as u64 => {} // no EOI for spurious interrupts
         v if (apic::PIC_BASE_VECTOR as u64..apic::PIC_BASE_VECTOR as u64 + 16).contains(&v) => {} // masked 8259
         v => {
@@ -121,6 +125,22 @@ fn exception(frame: &InterruptFrame) -> ! {
     smp::mark_offline();
     println!("exo: CPU {} halted", cpu_index);
     cpu::halt_forever()
+}
+
+fn clobber_sse() {
+    // SAFETY: only xmm registers change, which isr_common restores.
+    unsafe {
+        core::arch::asm!(
+            "pcmpeqd xmm0, xmm0", "pcmpeqd xmm1, xmm1", "pcmpeqd xmm2, xmm2", "pcmpeqd xmm3, xmm3",
+            "pcmpeqd xmm4, xmm4", "pcmpeqd xmm5, xmm5", "pcmpeqd xmm6, xmm6", "pcmpeqd xmm7, xmm7",
+            "pcmpeqd xmm8, xmm8", "pcmpeqd xmm9, xmm9", "pcmpeqd xmm10, xmm10", "pcmpeqd xmm11, xmm11",
+            "pcmpeqd xmm12, xmm12", "pcmpeqd xmm13, xmm13", "pcmpeqd xmm14, xmm14", "pcmpeqd xmm15, xmm15",
+            out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _, out("xmm4") _, out("xmm5") _,
+            out("xmm6") _, out("xmm7") _, out("xmm8") _, out("xmm9") _, out("xmm10") _, out("xmm11") _,
+            out("xmm12") _, out("xmm13") _, out("xmm14") _, out("xmm15") _,
+            options(nomem, nostack),
+        );
+    }
 }
 
 fn timer_tick(_frame: &InterruptFrame) {
