@@ -1,6 +1,6 @@
 // gdb oracle for the symbols-values tests: builds the C fixture with gcc in a temp dir, stops it
 // under `gdb -batch` at a marker line, and loads gdb's dump (registers, frames, locals, memory).
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,6 +57,23 @@ export class Fixture {
     const outFile = join(this.dir, `dump-${line}-${Date.now()}.json`);
     run('gdb', ['-batch', '-nx', '-ex', `break ${source}:${line}`, '-ex', 'run', '-x', join(FIXTURE_DIR, 'dump.py'), exe],
       { EXO_DUMP_OUT: outFile, EXO_GLOBALS: globals.join(',') });
+    return this.loadDump(outFile);
+  }
+
+  /** Attaches gdb to a QEMU gdbstub, continues to `source:line`, dumps `regions` of memory. */
+  async gdbDumpRemote(exe: string, port: number, source: string, line: number, globals: string[], regions: { start: bigint; length: number }[]): Promise<GdbDump> {
+    const outFile = join(this.dir, `dump-remote-${line}-${Date.now()}.json`);
+    const env = { ...process.env, EXO_DUMP_OUT: outFile, EXO_GLOBALS: globals.join(','),
+      EXO_REGIONS: regions.map(r => `${r.start.toString(16)}:${r.length.toString(16)}`).join(',') };
+    const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`,
+      '-ex', `break ${source}:${line}`, '-ex', 'continue', '-x', join(FIXTURE_DIR, 'dump.py'), '-ex', 'kill', exe];
+    lastOutput = await new Promise<string>((resolve) => {
+      execFile('gdb', args, { env, timeout: 150_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 }, (_e, so, se) => resolve(String(so) + String(se)));
+    });
+    return this.loadDump(outFile);
+  }
+
+  private loadDump(outFile: string): GdbDump {
     if (!existsSync(outFile)) throw new Error(`gdb wrote no dump; its output:\n${lastOutput.slice(-2000)}`);
     const raw = JSON.parse(readFileSync(outFile, 'utf8')) as {
       regs: Record<string, string>; frames: { pc: string; name: string | null; sp: string; inline: boolean; locals?: string; args?: string }[];
@@ -71,17 +88,21 @@ export class Fixture {
   }
 }
 
-/** A memory reader over gdb's dumped mappings; reads outside them come back short. */
+/** A memory reader over gdb's dumped mappings (adjacent ones join); reads past them come back short. */
 export function memoryReader(dump: GdbDump): (addr: bigint, len: number) => Promise<Uint8Array> {
+  const regions = [...dump.memory].sort((a, b) => (a.start < b.start ? -1 : 1));
   return async (addr, len) => {
-    for (const m of dump.memory) {
-      const end = m.start + BigInt(m.bytes.length);
-      if (addr >= m.start && addr < end) {
-        const off = Number(addr - m.start);
-        return m.bytes.subarray(off, Math.min(off + len, m.bytes.length));
-      }
+    const out: number[] = [];
+    let at = addr;
+    while (out.length < len) {
+      const m = regions.find(r => at >= r.start && at < r.start + BigInt(r.bytes.length));
+      if (!m) break;
+      const off = Number(at - m.start);
+      const piece = m.bytes.subarray(off, Math.min(off + len - out.length, m.bytes.length));
+      out.push(...piece);
+      at += BigInt(piece.length);
     }
-    return new Uint8Array(0);
+    return Uint8Array.from(out);
   };
 }
 
