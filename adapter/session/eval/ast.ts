@@ -23,4 +23,5 @@ export type Expr =
   | { readonly kind: 'cast'; readonly pos: number; readonly type: TypeRef; readonly operand: Expr }
   | { readonly kind: 'sizeof'; readonly pos: number; readonly type?: TypeRef; readonly operand?: Expr }
   | { readonly kind: 'member'; readonly pos: number; readonly object: Expr; readonly field: string; readonly arrow: boolean }
-  | { readonly kind: 'index'; readonly pos: number; readonly object: Expr; readonly index: Expr };
+  | { readonly kind: 'index'; readonly pos: number; readonly object: Expr; readonly index: Expr }
+  | { readonly kind: 'assign'; readonly pos: number; readonly target: Expr; readonly value: Expr };

@@ -1,8 +1,8 @@
 // Evaluates expression trees over an EvalEnvironment: names and registers become values with
 // locations (memory stays unread until a scalar is needed), C arithmetic on bigint, pointer
 // arithmetic scaled by the pointee, member access (auto-deref through pointers, for Rust
-// references), indexing, casts and sizeof.
-import { readLE } from '../../common/hex';
+// references), indexing, casts, sizeof and assignment to memory and registers.
+import { readLE, writeLE } from '../../common/hex';
 import type { BinaryOp, Expr, TypeRef } from './ast';
 import { commonIntType, floatFromBits, floatToBits, literalType, promote, signedValue, truncToBig, userErr, wrap } from './arith';
 import type { EvalEnvironment, Value } from './env';
@@ -14,6 +14,10 @@ const hex = (v: bigint) => '0x' + v.toString(16);
 const rvalue = (type: EvalType, bits: bigint): Value => ({ type, location: { kind: 'value' }, bits: wrap(bits, { size: sizeOf(type) ?? 8 }) });
 const floatValue = (type: EvalType & { kind: 'float' }, v: number): Value => ({ type, location: { kind: 'value' }, float: v, bits: floatToBits(v, type.size) });
 const truth = (b: boolean): Value => rvalue(T.int, b ? 1n : 0n);
+const mergeBits = (old: bigint, v: bigint, offset: number, size: number) => {
+  const mask = ((1n << BigInt(size)) - 1n) << BigInt(offset);
+  return (old & ~mask) | ((v << BigInt(offset)) & mask);
+};
 
 export class Evaluator {
   constructor(private readonly env: EvalEnvironment) {}
@@ -91,7 +95,41 @@ export class Evaluator {
       }
       case 'member': return this.member(await this.eval(e.object), e.field, e.arrow);
       case 'index': return this.index(await this.eval(e.object), await this.eval(e.index));
+      case 'assign': return this.assign(await this.eval(e.target), await this.eval(e.value));
     }
+  }
+
+  /** Writes `value`, converted to the target's type, to memory or a register; returns the new value. */
+  private async assign(target: Value, value: Value): Promise<Value> {
+    if (!this.isScalarType(target.type)) throw userErr(`cannot assign to a ${typeName(target.type)}: assign its fields one by one`);
+    const size = sizeOf(target.type)!;
+    const converted = await this.cast(value, target.type);
+    let bits = converted.bits!;
+    if (target.location.kind === 'memory') {
+      if (!this.env.writeMemory) throw userErr('this session cannot write memory');
+      const address = target.location.address;
+      let storage = size;
+      if (target.bitField) {
+        // Read-modify-write of the bytes that hold the bit field.
+        storage = Math.ceil((target.bitField.offset + target.bitField.size) / 8);
+        const old = readLE(await this.env.readMemory(address, storage), 0, storage);
+        bits = mergeBits(old, bits, target.bitField.offset, target.bitField.size);
+      }
+      await this.env.writeMemory(address, writeLE(bits, storage));
+      return this.load({ type: target.type, location: { kind: 'memory', address }, bitField: target.bitField });
+    }
+    if (target.location.kind === 'register') {
+      if (!this.env.writeRegister) throw userErr('this session cannot write registers');
+      const name = target.location.name;
+      if (target.bitField) {
+        const old = await this.env.register(name);
+        if (old === undefined) throw userErr(`register $${name} is not available`);
+        bits = mergeBits(old, bits, target.bitField.offset, target.bitField.size);
+      }
+      await this.env.writeRegister(name, bits);
+      return this.load({ type: target.type, location: target.location, bitField: target.bitField });
+    }
+    throw userErr('cannot assign to a computed value');
   }
 
   /** `sizeof(Name)` is ambiguous between a variable and a type: a variable wins, as in C. */
@@ -107,7 +145,9 @@ export class Evaluator {
     const raw = await this.env.register(r.stubName);
     if (raw === undefined) throw userErr(`no register $${name}`);
     const bits = (raw >> BigInt(r.shift)) & ((1n << BigInt(r.size * 8)) - 1n);
-    return r.derived ? rvalue(r.type, bits) : { type: r.type, location: { kind: 'register', name: r.stubName }, bits };
+    // A sub-register ($eax, $ah) is a bit field of its 64-bit parent: readable and assignable.
+    const bitField = r.derived ? { offset: r.shift, size: r.size * 8 } : undefined;
+    return { type: r.type, location: { kind: 'register', name: r.stubName }, bits, bitField };
   }
 
   private async scalar(v: Value, what: string): Promise<Value> {

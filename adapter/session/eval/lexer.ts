@@ -21,7 +21,7 @@ export interface Token {
 
 // Longest first so that `<<=`-like prefixes match before shorter ones.
 const OPERATORS = ['::', '->', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||',
-  '+', '-', '*', '/', '%', '<', '>', '&', '|', '^', '!', '~', '(', ')', '[', ']', '.', ',', '?', ':'];
+  '+', '-', '*', '/', '%', '<', '>', '&', '|', '^', '!', '~', '(', ')', '[', ']', '.', ',', '?', ':', '='];
 
 const INT_SUFFIX = /^(?:u|l|ul|lu|ll|ull|llu|u8|u16|u32|u64|u128|i8|i16|i32|i64|i128|usize|isize)$/;
 

@@ -1,4 +1,4 @@
-// Precedence-climbing parser for the C-like expression language: ternary, C binary operator
+// Precedence-climbing parser for the C-like expression language: assignment, ternary, C binary operator
 // precedence, unary operators, casts `(u64)x` / `(struct Foo *)p`, sizeof, postfix member
 // access, `->` and indexing, Rust paths `a::b::C` and tuple fields `t.0`.
 import { ExoError } from '../../common/errors';
@@ -42,10 +42,18 @@ class Parser {
   }
 
   parseAll(): Expr {
-    const e = this.parseTernary();
+    const e = this.parseAssign();
     const t = this.peek();
     if (t.kind !== 'eof') throw this.error(t, 'expected an operator or the end');
     return e;
+  }
+
+  /** `target = value`, right-associative, lowest precedence (the console's `x = 5`). */
+  private parseAssign(): Expr {
+    const target = this.parseTernary();
+    if (!this.isOp('=')) return target;
+    const eq = this.next();
+    return { kind: 'assign', pos: eq.pos, target, value: this.parseAssign() };
   }
 
   private parseTernary(): Expr {
@@ -177,7 +185,7 @@ class Parser {
         if (t.text === '::') return { kind: 'name', pos: t.pos, name: this.parsePath() };
         if (t.text === '(') {
           this.next();
-          const e = this.parseTernary();
+          const e = this.parseAssign();
           this.expectOp(')');
           return e;
         }

@@ -153,3 +153,40 @@ describe('eval/evaluator: memory, structs, pointers, arrays', () => {
     await assert.rejects(ev.evaluate('&task0.state'), /address of a bitfield/);
   });
 });
+
+describe('eval/evaluator: assignment', () => {
+  it('writes memory, bit fields and pointers targets with conversion to the target type', async () => {
+    const { env, mem } = makeEnv();
+    const ev = new Evaluator(env);
+    assert.equal(formatValue(await ev.evaluate('exo::stats::COUNTER = 5 * 2')), '10');
+    assert.equal(formatValue(await ev.evaluate('exo::stats::COUNTER')), '10');
+    assert.equal(formatValue(await ev.evaluate('task0.pid = -3')), '-3');
+    assert.equal(formatValue(await ev.evaluate('task0.cpu = 33')), '1');  // 5-bit field keeps the low bits
+    assert.equal(formatValue(await ev.evaluate('task0.state')), '2', 'the neighbouring bit field is untouched');
+    assert.equal(formatValue(await ev.evaluate('task0.next->pid = 99')), '99');
+    assert.equal(mem.read(ADDR.task1, 4)[0], 99);
+    assert.equal(formatValue(await ev.evaluate('ratio = 3')), '3');
+    assert.equal(formatValue(await ev.evaluate('*(u8 *)0x3000 = 0x1ff')), '255');
+  });
+  it('writes registers and sub-registers into their parent', async () => {
+    const { env, regs } = makeEnv();
+    const ev = new Evaluator(env);
+    assert.equal((await ev.evaluate('$rax = 0x10')).bits, 0x10n);
+    assert.equal(regs.get('rax'), 0x10n);
+    regs.set('rax', 0x1122334455667788n);
+    assert.equal((await ev.evaluate('$ah = 0xab')).bits, 0xabn);
+    assert.equal(regs.get('rax'), 0x112233445566ab88n);
+    assert.equal((await ev.evaluate('$eax = -1')).bits, 0xffffffffn);
+    assert.equal(regs.get('rax'), 0x11223344ffffffffn);
+  });
+  it('refuses what cannot be assigned, in one sentence', async () => {
+    const { env } = makeEnv();
+    const ev = new Evaluator(env);
+    await assert.rejects(ev.evaluate('task0 = 1'), /cannot assign to a struct Task/);
+    await assert.rejects(ev.evaluate('k = 1'), /cannot assign to a computed value/);
+    await assert.rejects(ev.evaluate('1 = 2'), /cannot assign to a computed value/);
+    const ro = new Evaluator({ ...env, writeMemory: undefined, writeRegister: undefined });
+    await assert.rejects(ro.evaluate('exo::stats::COUNTER = 1'), /cannot write memory/);
+    await assert.rejects(ro.evaluate('$rax = 1'), /cannot write registers/);
+  });
+});

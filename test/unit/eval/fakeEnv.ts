@@ -96,6 +96,8 @@ export function makeEnv(): { env: EvalEnvironment; mem: FakeMemory; regs: Map<st
     symbol: async name => symbols.get(name),
     readMemory: async (a, n) => mem.read(a, n),
     typeByName: async name => types.get(name),
+    writeMemory: async (a, bytes) => { mem.read(a, bytes.length); mem.write(a, bytes); },
+    writeRegister: async (name, v) => { regs.set(name, v); },
   };
   return { env, mem, regs };
 }

@@ -17,6 +17,7 @@ function show(e: Expr): string {
     case 'sizeof': return e.type ? `sizeof(${e.type.base}${'*'.repeat(e.type.pointers)})` : `sizeof ${show(e.operand!)}`;
     case 'member': return `${show(e.object)}${e.arrow ? '->' : '.'}${e.field}`;
     case 'index': return `${show(e.object)}[${show(e.index)}]`;
+    case 'assign': return `(${show(e.target)} = ${show(e.value)})`;
   }
 }
 const p = (s: string) => show(parseExpression(s));
@@ -79,6 +80,12 @@ describe('eval/parser', () => {
     assert.equal(p('*(u64 *)0x1000'), '(*((u64*) 4096))');
     assert.equal(p('sizeof(struct Task)'), 'sizeof(struct Task)');
     assert.equal(p('sizeof x + 1'), '(sizeof x + 1)');
+  });
+  it('parses assignment as the lowest, right-associative operator', () => {
+    assert.equal(p('a = b = 1 + 2'), '(a = (b = (1 + 2)))');
+    assert.equal(p('p->x = a == b'), '(p->x = (a == b))');
+    assert.equal(p('(x = 1) + 2'), '((x = 1) + 2)');
+    assert.throws(() => parseExpression('a = '), /expected a value/);
   });
   it('reports errors with the column and what was found', () => {
     assert.throws(() => parseExpression(''), /empty expression/);
