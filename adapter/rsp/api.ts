@@ -134,7 +134,12 @@ export interface RspClientApi {
   readonly registers: RegisterTable;
   readonly state: 'stopped' | 'running' | 'closed';
 
+  /** The stop that ended the last run, or QEMU's unsolicited T02 drained on connect. */
+  readonly lastStop: StopEvent | undefined;
+
   threads(): Promise<RspThreadId[]>;
+  /** QEMU's description of a vCPU, e.g. "CPU#1 [halted ]" (halted = executed HLT). */
+  threadExtraInfo(thread: RspThreadId, timeoutMs?: number): Promise<string>;
   setThread(op: 'g' | 'c', thread: RspThreadId | 'all' | 'any'): Promise<void>;
 
   readRegisters(thread: RspThreadId): Promise<RegisterValues>;
@@ -160,6 +165,8 @@ export interface RspClientApi {
   /** While running: the next stop. While stopped: the stop that ended the last run. */
   waitForStop(timeoutMs?: number): Promise<StopEvent>;
   onStop(listener: (e: StopEvent) => void): () => void;
+  /** `O` console output that arrives outside a monitor command (e.g. while running). */
+  onOutput(listener: (text: string) => void): () => void;
   /** Sends 0x03 and resolves with the resulting stop (the last stop if not running). */
   interrupt(): Promise<StopEvent>;
 
