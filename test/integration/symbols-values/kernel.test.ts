@@ -3,13 +3,11 @@
 // as fallback) gives gdb's frames, and our args/locals/statics give gdb's text.
 import assert from 'node:assert/strict';
 import { FileSource } from '../../../adapter/symbols/bytesource';
-import { CfiSection } from '../../../adapter/symbols/cfi/section';
 import { Dwarf, dwarfSectionsOf } from '../../../adapter/symbols/dwarf';
 import { ElfFile } from '../../../adapter/symbols/elf';
-import { frameCfa, unwind } from '../../../adapter/symbols/unwind/unwinder';
+import { buildStack, cfiSectionsOf } from '../../../adapter/symbols/unwind/stack';
 import { GlobalIndex, readGlobal } from '../../../adapter/symbols/values/globals';
-import { scopesAt } from '../../../adapter/symbols/values/scope';
-import { describeFrame, printVariable, type FrameState } from '../../../adapter/symbols/values/variables';
+import { describeFrame, printVariable } from '../../../adapter/symbols/values/variables';
 import { marker } from '../../unit/kernel/markers';
 import { kernelArtifact } from '../../unit/kernel/paths';
 import { freePort, startQemu } from '../kernel/qemu';
@@ -41,30 +39,28 @@ describe('Exo-OS frames and values vs gdb', function () {
         await qemu.stop();
       }
       const dwarf = new Dwarf(dwarfSectionsOf(elf));
-      const eh = elf.section('.eh_frame')!;
-      const cfi = [new CfiSection({ kind: 'eh_frame', bytes: eh.data(), address: eh.header.addr })];
       const readMemory = memoryReader(dump);
       const symtab = elf.symbols();
       const symbolAt = (a: bigint) => { const s = symtab.at(a); return s && (s.symbol.type === 'object' || s.symbol.type === 'func') ? { name: s.symbol.name, offset: s.offset } : undefined; };
 
-      const res = await unwind({ registers: dump.regs, readMemory, cfi });
+      const stack = await buildStack({ dwarf, cfi: cfiSectionsOf(elf), registers: dump.regs, readMemory, symbolAt });
+      const machine = stack.frames.filter((f, i, all) => i === 0 || all[i - 1].machine !== f.machine).map(f => f.machine);
       const gdbFrames = dump.frames.filter(f => !f.inline);
       assert.ok(gdbFrames.length >= 2, `gdb shows ${gdbFrames.length} frames`);
-      assert.deepEqual(res.frames.map(f => [f.pc, f.registers.get(7)]), gdbFrames.map(f => [f.pc, f.sp]), `stop reason ${res.stopReason} ${res.detail ?? ''}`);
+      assert.deepEqual(machine.map(f => [f.pc, f.registers.get(7)]), gdbFrames.map(f => [f.pc, f.sp]), `stop reason ${stack.stopReason} ${stack.detail ?? ''}`);
+      // virtual frames (inlined calls included) in gdb's order and with gdb's names
+      assert.deepEqual(stack.frames.map(f => f.function ?? '??'), dump.frames.map(f => f.name ?? '??'));
 
-      const states: FrameState[] = [];
-      for (const [i, f] of res.frames.entries()) {
-        const innermost = i === 0;
-        states.push({ pc: f.pc, innermost, registers: f.registers, readMemory, symbolAt, cfa: await frameCfa(f.registers, cfi, readMemory, innermost) });
-      }
-      states.forEach((s, i) => { s.caller = states[i + 1]; });
       const ours: [string, string, string][] = [];
-      for (const st of states) {
-        for (const vf of scopesAt(dwarf, st.innermost ? st.pc : st.pc - 1n)) ours.push([vf.name, ...Object.values(await describeFrame(vf, st))] as [string, string, string]);
+      for (const f of stack.frames) {
+        if (!f.scope || f.function?.split('::').pop()?.startsWith('_')) continue; // as dump.py filters
+        const d = await describeFrame(f.scope, f.state);
+        ours.push([f.scope.name, d.args, d.locals]);
       }
       const theirs = dump.frames.filter(f => f.locals !== undefined).map(f => [f.name?.split('::').pop() ?? '', f.args, f.locals]);
       assert.deepEqual(ours.slice(0, theirs.length), theirs);
 
+      const states = stack.frames.map(f => f.state);
       const index = new GlobalIndex(dwarf);
       for (const g of STATICS) {
         const v = await readGlobal(index, g, states[0]);
