@@ -66,7 +66,7 @@ describe('Exo-OS under gdb', function () {
       // isr.S's CFI makes the interrupt a signal frame: the backtrace continues into the
       // interrupted code (usually the idle loop, kmain when the tick comes early) and ends
       // at the assembly entry point.
-      assert.match(out, /#\d+\s+<signal handler called>\n#\d+\s+(0x[0-9a-f]+ in )?exo::/, out);
+      assert.match(out, /#\d+\s+<signal handler called>\n#\d+\s+(0x[0-9a-f]+ in )?[a-z_]\w*::/, out);
       assert.match(out, /in (kernel_entry|ap_entry) \(\) at .*boot\.S/, out);
     } finally {
       await qemu.stop();
