@@ -276,9 +276,9 @@ export class ExoDebugSession extends DebugSession {
     });
   }
 
-  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments | undefined): void {
     this.handle(response, async () => {
-      await this.endTarget(args.terminateDebuggee ?? this.rt?.launched ?? true);
+      await this.endTarget(args?.terminateDebuggee ?? this.rt?.launched ?? true);
     });
   }
 
