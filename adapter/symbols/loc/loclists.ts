@@ -47,7 +47,7 @@ export function parseDebugLoc(section: Uint8Array, offset: number, unit: LocList
 
 const enum LLE {
   end_of_list = 0, base_addressx = 1, startx_endx = 2, startx_length = 3, offset_pair = 4,
-  default_location = 5, base_address = 6, start_end = 7, start_length = 8,
+  default_location = 5, base_address = 6, start_end = 7, start_length = 8, GNU_view_pair = 9,
 }
 
 /** Parses the .debug_loclists (v5) list at `offset`. */
@@ -82,6 +82,8 @@ export function parseDebugLoclists(section: Uint8Array, offset: number, unit: Lo
         break;
       }
       case LLE.default_location: out.push(counted()); break;
+      // GCC's -gvariable-location-views=incompat5: a view pair precedes the entry it qualifies
+      case LLE.GNU_view_pair: c.uleb(); c.uleb(); break;
       case LLE.start_end: { const b = c.uN(size), e = c.uN(size); out.push({ begin: b, end: e, ...counted() }); break; }
       case LLE.start_length: { const b = c.uN(size); const l = c.uleb(); out.push({ begin: b, end: (b + l) & mask, ...counted() }); break; }
       default: throw c.error(`unknown DW_LLE kind 0x${kind.toString(16)}`, at);
