@@ -22,7 +22,7 @@ const member = (name: string, type: TypeInfo, byteOffset: number, bits?: [number
   ({ name, type, byteOffset, artificial: false, ...(bits ? { bitOffset: bits[0], bitSize: bits[1] } : {}) });
 
 describe('value formatting', () => {
-  it('%g like C with 9/17 digits', () => {
+  it('%g like C with 9/17 digits', async () => {
     assert.equal(formatG(2.5, 17), '2.5');
     assert.equal(formatG(81, 17), '81');
     assert.equal(formatG(Math.fround(3.14159265), 9), '3.14159274');
@@ -33,6 +33,7 @@ describe('value formatting', () => {
     assert.equal(formatG(-0, 17), '-0');
     assert.equal(formatFloat(Uint8Array.from([0xa8, 0xde, 0xff, 0xff])), '-nan(0x7fdea8)');
     assert.equal(formatFloat(Uint8Array.from(le(0x7ff0000000000000n, 8))), 'inf');
+    assert.equal(await formatValue(val(f32, le(0x40490fdbn, 4)), ctx), '3.14159274');
   });
   it('chars and strings with C escapes, octal and repeats', () => {
     assert.equal(formatChar(120n, 1), "120 'x'");
