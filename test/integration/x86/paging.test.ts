@@ -219,3 +219,48 @@ describe('x86 on real QEMU: compatibility mode', function () {
     assert.deepEqual(ins.map(i => i.text), ['hlt', `jmp 0x${kernel.haltVirt.toString(16)}`]);
   });
 });
+
+describe('x86 on real QEMU: 5-level paging (LA57)', function () {
+  this.timeout(180_000);
+  let kernel: BuiltKernel;
+  let q: QemuInstance | undefined;
+  let c: RspClient | undefined;
+  const reader = async (addr: bigint, len: number) => (await c!.readPhysical(phys(addr), len)).data;
+  before(async () => {
+    kernel = buildTestKernel('la57');
+    q = await launchQemu({ kernel: kernel.elf, cpus: 1, memory: '128M', extraArgs: ['-cpu', 'qemu64,+la57,+pdpe1gb'], timeoutMs: 30_000 });
+    c = await connectRsp(q.gdbPort, { requestTimeoutMs: 20_000 });
+    await c.insertBreakpoint('hw', kernel.haltVirt);
+    await c.resume([{ kind: 'continue' }]);
+    await c.waitForStop(120_000);
+    await c.removeBreakpoint('hw', kernel.haltVirt);
+  });
+  after(async () => {
+    c?.close();
+    if (q) {
+      const pid = q.pid;
+      await q.kill();
+      assert.throws(() => process.kill(pid, 0), 'our QEMU must be gone');
+    }
+    fs.rmSync(kernel.dir, { recursive: true, force: true });
+  });
+
+  it('walks a PML5 to exactly QEMU\'s info tlb and translates like gva2gpa', async () => {
+    const r = await c!.readRegisters(T1);
+    const ctx: PagingContext = { cr0: r.get('cr0')!, cr3: r.get('cr3')!, cr4: r.get('cr4')!, efer: r.get('efer')! };
+    assert.equal(cpuMode(r).paging, '5-level');
+    const cache = new TableCache(reader);
+    const snap = (await loadSnapshot(ctx, cache))!;
+    const ours = formatInfoTlb(snap);
+    assert.ok(ours.lines > 3000, `only ${ours.lines} mappings`);
+    assert.equal(ours.text, (await c!.monitor('info tlb')).replace(/\r/g, ''));
+    for (const va of [kernel.haltVirt, 0x2abcn, 0xffffffffc0201234n, 0xff7fff8000105008n]) {
+      const m = /gpa: (0x[0-9a-f]+)/.exec(await c!.monitor(`gva2gpa 0x${va.toString(16)}`));
+      const t = await translate(ctx, cache, va);
+      assert.equal(t.phys, m ? BigInt(m[1]) : undefined, `0x${va.toString(16)}: ${t.fault ?? ''}`);
+    }
+    // Not compared: QEMU 7.2's mem_info_la57 tests the present bit inverted, walks garbage and
+    // does not answer `info mem` within 30 s here. Ours lists the ranges.
+    assert.ok(formatInfoMem(snap).lines > 10);
+  });
+});

@@ -56,6 +56,8 @@ function longTablesAsm(): string {
   table('pdpt_high', pdptHigh);
   table('pd', pd);
   table('pt', pt);
+  // 5-level paging: PML5[0] and PML5[511] both lead to the same PML4 (used only with LA57).
+  table('pml5', new Map<number, bigint>([[0, BigInt(TABLES.pml4) | P | RW | US], [511, BigInt(TABLES.pml4) | P | RW]]));
   return lines.join('\n');
 }
 
@@ -91,8 +93,11 @@ function bits32TablesAsm(): string {
   return lines.join('\n');
 }
 
-/** `compat`: long-mode tables, but the CPU halts in a 32-bit code segment (compatibility mode). */
-export type TestPagingMode = 'long' | 'compat' | 'pae' | '32bit';
+/**
+ * `compat`: long-mode tables, but the CPU halts in a 32-bit code segment (compatibility mode).
+ * `la57`: the same tables under a PML5 (needs `-cpu …,+la57`).
+ */
+export type TestPagingMode = 'long' | 'la57' | 'compat' | 'pae' | '32bit';
 
 const NOTE = `
 .section .note.Xen, "a", @note
@@ -134,16 +139,16 @@ halt_here:
 ${mode === 'pae' ? paeTablesAsm() : bits32TablesAsm()}
 `;
 
-const longAsm = (compat: boolean) => `${NOTE}
+const longAsm = (compat: boolean, la57 = false) => `${NOTE}
 .section .text, "ax"
 .code32
 .globl _start32
 _start32:
   cli
-  movl $pml4, %eax
+  movl $${la57 ? 'pml5' : 'pml4'}, %eax
   movl %eax, %cr3
   movl %cr4, %eax
-  orl $0xa0, %eax            /* PAE | PGE */
+  orl $${la57 ? '0x10a0' : '0xa0'}, %eax   /* PAE | PGE (| LA57) */
   movl %eax, %cr4
   movl $0xc0000080, %ecx
   rdmsr
@@ -215,7 +220,7 @@ export interface BuiltKernel { readonly dir: string; readonly elf: string; reado
  */
 export function buildTestKernel(mode: TestPagingMode = 'long'): BuiltKernel {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-x86-kernel-'));
-  fs.writeFileSync(path.join(dir, 'k.S'), mode === 'long' || mode === 'compat' ? longAsm(mode === 'compat') : legacyAsm(mode));
+  fs.writeFileSync(path.join(dir, 'k.S'), mode === 'long' || mode === 'compat' || mode === 'la57' ? longAsm(mode === 'compat', mode === 'la57') : legacyAsm(mode));
   fs.writeFileSync(path.join(dir, 'k.ld'), LDS);
   execFileSync('as', ['--64', '-o', path.join(dir, 'k.o'), path.join(dir, 'k.S')], { stdio: 'pipe' });
   const elf = path.join(dir, 'k.elf');
@@ -226,7 +231,7 @@ export function buildTestKernel(mode: TestPagingMode = 'long'): BuiltKernel {
   const m = new RegExp(`^([0-9a-f]+) T ${label}$`, 'm').exec(nm);
   if (!m) throw new Error(`${label} not found in the test kernel`);
   const haltPhys = BigInt('0x' + m[1]);
-  return { dir, elf, haltPhys, haltVirt: mode === 'long' ? HIGH_ALIAS_BASE + haltPhys : haltPhys };
+  return { dir, elf, haltPhys, haltVirt: mode === 'long' || mode === 'la57' ? HIGH_ALIAS_BASE + haltPhys : haltPhys };
 }
 
 /** PML4[511] → PDPT[510] → PD[0] → PT: virtual 0xffffffff80000000 maps physical 0. */
