@@ -72,7 +72,7 @@ pub fn debug_probe(a: u64, b: u32) -> u64 {
     shifted + 1
 }
 
-/// `exo.crash=pf` or `exo.crash=ud` on the command line makes the BSP fault on purpose after
+/// `exo.crash=pf`, `exo.crash=ud` or `exo.crash=stack` on the command line makes the BSP fault on purpose after
 /// bring-up, to show (and test) the exception report; the other CPUs keep running.
 fn crash_on_request(cmdline: &str) {
     for word in cmdline.split(' ') {
@@ -85,9 +85,22 @@ fn crash_on_request(cmdline: &str) {
             }
             // SAFETY: ud2 raises #UD on purpose.
             "exo.crash=ud" => unsafe { core::arch::asm!("ud2") },
+            "exo.crash=stack" => {
+                let depth = overflow_stack(0);
+                println!("exo: crash: recursion returned {}", depth);
+            }
             _ => {}
         }
     }
+}
+
+/// Recurses until the boot stack runs into its guard page (the `exo.crash=stack` demo).
+#[inline(never)]
+#[allow(unconditional_recursion)]
+fn overflow_stack(depth: u64) -> u64 {
+    let frame = [depth; 32];
+    core::hint::black_box(&frame);
+    overflow_stack(depth + 1) + frame[1]
 }
 
 /// Rust entry of each application processor, called by `ap_entry` (boot.S) on its own stack.

@@ -29,6 +29,13 @@ extern "C" {
     static __data_start: u8;
     static __data_end: u8;
     static __kernel_end: u8;
+    static __boot_stack_guard: u8;
+}
+
+/// The unmapped page below the BSP's boot stack (in .bss).
+pub fn boot_stack_guard() -> u64 {
+    // SAFETY: only the address of the linker symbol is taken.
+    unsafe { &__boot_stack_guard as *const u8 as u64 }
 }
 
 /// Virtual [start, end) of each kernel image part, from the linker script's symbols.

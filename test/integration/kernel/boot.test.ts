@@ -2,7 +2,7 @@
 // verdicts + isa-debug-exit status), its failure path, and the normal kernel, which must
 // report its CPUs and then keep running for the debugger.
 import { strict as assert } from 'node:assert';
-import { kernelArtifact } from '../../unit/kernel/paths';
+import { kernelArtifact, run } from '../../unit/kernel/paths';
 import { boot, isAlive } from './qemu';
 
 // A loaded 2-core machine can be slow to boot 8 TCG vCPUs: be generous.
@@ -88,6 +88,22 @@ describe('Exo-OS in QEMU', function () {
     });
     assert.ok(!r.timedOut, `timed out; serial:\n${r.serial}`);
     assert.match(r.serial, /exo: EXCEPTION 6 \(invalid opcode\) on CPU 0: error 0x0 rip 0xffffffff8[0-9a-f]+ rsp 0x/);
+    assert.ok(r.aliveAfterMatch);
+  });
+
+  it('a boot stack overflow faults on the guard page below the stack', async () => {
+    const elf = kernelArtifact('exo.elf');
+    const sym = /^([0-9a-f]+) B __boot_stack_guard$/m.exec(run('nm', [elf]));
+    assert.ok(sym, 'no __boot_stack_guard symbol');
+    const guard = BigInt('0x' + sym[1]);
+    const r = await boot({
+      elf, smp: 1, append: 'exo.crash=stack', until: /exo: CPU 0 halted\r?\n/, settleMs: 500, timeoutMs: BOOT_TIMEOUT_MS,
+    });
+    assert.ok(!r.timedOut, `timed out; serial:\n${r.serial}`);
+    const m = /exo: EXCEPTION 14 \(page fault\) on CPU 0: error 0x2 rip 0x[0-9a-f]+ cr2 0x([0-9a-f]+)\n/.exec(r.serial);
+    assert.ok(m, r.serial);
+    const cr2 = BigInt('0x' + m[1]);
+    assert.ok(cr2 >= guard && cr2 < guard + 4096n, `cr2 0x${m[1]} not in the guard page 0x${sym[1]}`);
     assert.ok(r.aliveAfterMatch);
   });
 });

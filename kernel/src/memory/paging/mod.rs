@@ -44,6 +44,10 @@ pub fn init_kernel_tables(top_of_ram: u64) {
     for (range, flags) in [(img.text, rx), (img.rodata, r), (img.data, rw_nx)] {
         let mut v = range.0;
         while v < range.1 {
+            if v == layout::boot_stack_guard() {
+                v += PAGE_SIZE;
+                continue;
+            }
             mapper
                 .map_4k_nolock(VirtAddr::new(v), PhysAddr::new(v - layout::KERNEL_OFFSET), flags)
                 .expect("kernel image: map failed");
