@@ -1,0 +1,112 @@
+// ELF mappings as data: an ELF's PT_LOAD segments and allocated sections held against the
+// live page tables of one address space: which parts are mapped, at which frames, with
+// permissions that match the ELF flags or not (W+X, unmapped bss, wrong higher-half offset).
+import type { ElfFile } from '../symbols';
+import { PT_LOAD, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE } from '../symbols/elf/types';
+import type { Translation } from '../x86/walk';
+
+const PAGE = 0x1000n;
+const PF_X = 1, PF_W = 2;
+
+export interface Perms { readonly r: boolean; readonly w: boolean; readonly x: boolean; readonly u: boolean }
+export const permText = (p: Perms) => `${p.r ? 'r' : '-'}${p.w ? 'w' : '-'}${p.x ? 'x' : '-'}${p.u ? ' user' : ''}`;
+
+/** A run of consecutive pages with the same outcome. */
+export interface PageRun {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly mapped: boolean;
+  /** First physical address of the run (mapped runs). */
+  readonly phys?: bigint;
+  readonly perms?: Perms;
+  /** Effective permissions equal the ELF flags (R always; W and X as flagged). */
+  readonly permsMatch?: boolean;
+  /** phys == the ELF's load address (paddr) at the same offset. */
+  readonly physMatch?: boolean;
+}
+
+export interface RegionMapping {
+  readonly name: string;
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly loadAddress: bigint;
+  readonly expected: Perms;
+  readonly pages: number;
+  readonly mappedPages: number;
+  readonly runs: readonly PageRun[];
+  readonly writableExecutablePages: number;
+  readonly problems: readonly string[];
+}
+
+export interface ElfMappingsResult {
+  readonly file: string;
+  readonly cr3: bigint;
+  readonly segments: readonly RegionMapping[];
+  readonly sections: readonly RegionMapping[];
+  readonly problems: readonly string[];
+}
+
+export type Translator = (virt: bigint) => Promise<Translation>;
+
+function effective(t: Translation): Perms {
+  const chain = t.steps.map(s => s.entry);
+  return { r: true, w: chain.every(e => e.writable), x: !chain.some(e => e.noExecute), u: chain.every(e => e.user) };
+}
+
+const hex = (v: bigint) => '0x' + v.toString(16);
+
+async function mapRegion(name: string, start: bigint, end: bigint, load: bigint, expected: Perms, tr: Translator): Promise<RegionMapping> {
+  const runs: PageRun[] = [];
+  let pages = 0, mappedPages = 0, wx = 0;
+  const first = start & ~(PAGE - 1n);
+  for (let va = first; va < end; va += PAGE) {
+    pages++;
+    const t = await tr(va);
+    const mapped = t.phys !== undefined;
+    let cur: PageRun;
+    if (mapped) {
+      mappedPages++;
+      const perms = effective(t);
+      if (perms.w && perms.x) wx++;
+      const permsMatch = perms.w === expected.w && perms.x === expected.x;
+      const physMatch = t.phys === load + (va - start);
+      cur = { start: va, end: va + PAGE, mapped, phys: t.phys, perms, permsMatch, physMatch };
+    } else {
+      cur = { start: va, end: va + PAGE, mapped };
+    }
+    const last = runs[runs.length - 1];
+    const joins = last && last.end === va && last.mapped === cur.mapped && (!cur.mapped ||
+      (last.permsMatch === cur.permsMatch && last.physMatch === cur.physMatch && permText(last.perms!) === permText(cur.perms!) &&
+        last.phys! + (va - last.start) === cur.phys));
+    if (joins) runs[runs.length - 1] = { ...last, end: cur.end };
+    else runs.push(cur);
+  }
+  const problems: string[] = [];
+  for (const r of runs) {
+    const range = `${hex(r.start)}-${hex(r.end)}`;
+    if (!r.mapped) { problems.push(`${name}: ${range} is not mapped`); continue; }
+    if (r.perms!.w && r.perms!.x) problems.push(`${name}: ${range} is writable AND executable`);
+    if (!r.permsMatch) problems.push(`${name}: ${range} is mapped ${permText(r.perms!)} but the ELF says ${permText(expected)}`);
+    if (!r.physMatch) problems.push(`${name}: ${range} maps physical ${hex(r.phys!)}, expected ${hex(load + (r.start - start))} (wrong higher-half offset?)`);
+  }
+  return { name, start, end, loadAddress: load, expected, pages, mappedPages, runs, writableExecutablePages: wx, problems };
+}
+
+/** Segments and allocated sections of `elf` against the address space `tr` translates in. */
+export async function elfMappings(elf: ElfFile, file: string, cr3: bigint, tr: Translator): Promise<ElfMappingsResult> {
+  const segments: RegionMapping[] = [];
+  const loads = elf.programHeaders.filter(p => p.type === PT_LOAD && p.memsz > 0n);
+  for (const [i, ph] of loads.entries()) {
+    const expected = { r: true, w: (ph.flags & PF_W) !== 0, x: (ph.flags & PF_X) !== 0, u: false };
+    segments.push(await mapRegion(`LOAD[${i}] ${permText(expected)}`, ph.vaddr, ph.vaddr + ph.memsz, ph.paddr, expected, tr));
+  }
+  const sections: RegionMapping[] = [];
+  for (const sh of elf.sectionHeaders) {
+    if ((sh.flags & SHF_ALLOC) === 0n || sh.size === 0n || sh.addr === 0n) continue;
+    const seg = loads.find(p => sh.addr >= p.vaddr && sh.addr < p.vaddr + p.memsz);
+    const load = seg ? sh.addr - seg.vaddr + seg.paddr : sh.addr;
+    const expected = { r: true, w: (sh.flags & SHF_WRITE) !== 0n, x: (sh.flags & SHF_EXECINSTR) !== 0n, u: false };
+    sections.push(await mapRegion(sh.name, sh.addr, sh.addr + sh.size, load, expected, tr));
+  }
+  return { file, cr3, segments, sections, problems: segments.flatMap(s => s.problems) };
+}

@@ -1,0 +1,158 @@
+// Serves the exo/* custom requests: validates arguments, asks the kernel views (adapter/kernel)
+// through the Runtime's ViewTarget, and answers JSON bodies. One PageTableService per Runtime
+// keeps its table cache for the current stop.
+import { ExoError } from '../../common/errors';
+import { cowFaultsView } from '../../kernel/cowFaults';
+import { cpusView } from '../../kernel/cpus';
+import { elfMappings } from '../../kernel/elfMappings';
+import { PageTableService, type PagingOptions } from '../../kernel/pageTables';
+import { ElfFile, FileSource } from '../../symbols';
+import type { Runtime } from '../runtime';
+import { cowFaultBody, cpuBody, entryBody, hex, processBody, rangeBody, regionBody, stepsBody, summaryBody, tableRefBody } from './convert';
+import type {
+  CowFaultsResponseBody, CpusResponseBody, ElfMappingsArguments, ElfMappingsResponseBody, PageTableArguments, PageTableFormat,
+  PageTableResponseBody, PagingArguments, TranslateArguments, TranslateResponseBody,
+} from './protocol';
+import { VIEW_REQUESTS } from './protocol';
+import { runtimeTarget } from './target';
+
+const services = new WeakMap<Runtime, PageTableService>();
+
+function pageTables(rt: Runtime): PageTableService {
+  let s = services.get(rt);
+  if (!s) {
+    // The service keeps the target object; refresh running/stopToken on every request.
+    const live = runtimeTarget(rt);
+    const target = Object.defineProperties(live, {
+      running: { get: () => rt.isRunning },
+      stopToken: { get: () => rt.rsp.lastStop ?? live },
+    });
+    s = new PageTableService(target);
+    services.set(rt, s);
+  }
+  return s;
+}
+
+export function parseAddress(text: unknown, what: string): bigint {
+  if (typeof text !== 'string' && typeof text !== 'number') throw new ExoError('user', `${what} is missing: give an address like 0xffffffff80100000.`);
+  const t = String(text).trim().replace(/_/g, '');
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(t)) throw new ExoError('user', `"${text}" is not an address: use hex (0x…) or decimal.`);
+  const v = BigInt(t);
+  if (v >= 1n << 64n) throw new ExoError('user', `${t} does not fit 64 bits.`);
+  return v;
+}
+
+function cpuOf(rt: Runtime, a: PagingArguments): number {
+  const cpu = a.cpu ?? rt.lastThread - 1;
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu >= rt.cpus) throw new ExoError('user', `There is no CPU ${cpu}: this VM has CPUs 0-${rt.cpus - 1}.`);
+  return cpu;
+}
+
+function pagingOptions(a: PagingArguments): PagingOptions {
+  if (a.cowBit !== undefined && a.cowBit !== null && !(Number.isInteger(a.cowBit) && a.cowBit >= 0 && a.cowBit < 64)) {
+    throw new ExoError('user', `cowBit ${a.cowBit} is not a bit number 0-63 (Exo-OS uses 9).`);
+  }
+  return { cowBit: a.cowBit, physAddrBits: a.physAddrBits, fresh: a.fresh };
+}
+
+const FORMATS: readonly PageTableFormat[] = ['table', 'ranges', 'summary', 'infoTlb', 'infoMem'];
+
+async function pageTable(rt: Runtime, a: PageTableArguments): Promise<PageTableResponseBody> {
+  const cpu = cpuOf(rt, a);
+  const format = a.format ?? 'table';
+  if (!FORMATS.includes(format)) throw new ExoError('user', `format "${format}" is not one of ${FORMATS.join(', ')}.`);
+  const svc = pageTables(rt);
+  const opts = pagingOptions(a);
+  if (format === 'summary') {
+    const s = await svc.summary(cpu, opts);
+    return { cpu, format, mode: s.mode, cr3: hex(s.cr3), summary: summaryBody(s), truncated: s.truncated };
+  }
+  const ctx = await svc.context(cpu);
+  const cr3 = hex(ctx.cr3);
+  if (format === 'table') {
+    const ref = a.table ? { phys: parseAddress(a.table.phys, 'table.phys'), depth: a.table.depth, base: parseAddress(a.table.base, 'table.base') } : undefined;
+    const t = await svc.table(cpu, ref, { ...opts, includeEmpty: a.includeEmpty });
+    return { cpu, format, mode: t.mode, cr3, table: { ref: tableRefBody(t.table), levelName: t.levelName, entries: t.entries.map(entryBody) } };
+  }
+  const snap = await svc.snapshot(cpu, opts);
+  const mode = snap.geometry.mode;
+  if (format === 'ranges') {
+    const r = await svc.ranges(cpu, opts);
+    return { cpu, format, mode, cr3, ranges: r.ranges.map(rangeBody), truncated: r.truncated };
+  }
+  return { cpu, format, mode, cr3, text: format === 'infoTlb' ? await svc.infoTlb(cpu, opts) : await svc.infoMem(cpu, opts) };
+}
+
+async function translateRequest(rt: Runtime, a: TranslateArguments): Promise<TranslateResponseBody> {
+  const cpu = cpuOf(rt, a);
+  const addr = parseAddress(a.address, 'address');
+  const direction = a.direction ?? 'virtToPhys';
+  const svc = pageTables(rt);
+  if (direction === 'physToVirt') {
+    const r = await svc.physToVirt(cpu, addr, pagingOptions(a));
+    return { cpu, direction, phys: hex(addr), virts: r.virts.map(hex), truncated: r.truncated };
+  }
+  if (direction !== 'virtToPhys') throw new ExoError('user', `direction "${String(direction)}" is not virtToPhys or physToVirt.`);
+  const t = await svc.translate(cpu, addr, pagingOptions(a));
+  return {
+    cpu, direction, virt: hex(t.virt), phys: t.phys !== undefined ? hex(t.phys) : undefined,
+    pageSize: t.pageSize !== undefined ? hex(t.pageSize) : undefined, fault: t.fault, steps: stepsBody(t),
+  };
+}
+
+async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise<ElfMappingsResponseBody> {
+  const cpu = cpuOf(rt, a);
+  const svc = pageTables(rt);
+  const opts = pagingOptions(a);
+  let cr3 = a.cr3 !== undefined ? parseAddress(a.cr3, 'cr3') : undefined;
+  if (a.pid !== undefined && cr3 === undefined) {
+    const procs = (await cowFaultsView(runtimeTarget(rt))).processes;
+    const p = procs.find(x => x.pid === a.pid);
+    if (!p?.cr3) throw new ExoError('user', `pid ${a.pid} is not in the kernel's process table (or has no CR3).`);
+    cr3 = p.cr3;
+  }
+  let elf: ElfFile;
+  let file: string;
+  if (a.file) {
+    try { elf = new ElfFile(new FileSource(a.file)); } catch (e) {
+      throw new ExoError('user', `${a.file} is not a readable ELF file: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    file = a.file;
+  } else {
+    const sf = rt.parts.loaded.file;
+    if (!sf) throw new ExoError('user', 'No kernel symbol file is loaded: set "symbols" (or pass "file") to check ELF mappings.');
+    elf = sf.elf;
+    file = rt.symbols.path ?? '';
+  }
+  const space = cr3 ?? (await svc.context(cpu)).cr3;
+  const r = await elfMappings(elf, file, space, v => svc.translate(cpu, v, { ...opts, cr3 }));
+  return { cpu, file: r.file, cr3: hex(r.cr3), segments: r.segments.map(regionBody), sections: r.sections.map(regionBody), problems: [...r.problems] };
+}
+
+async function cowFaultsRequest(rt: Runtime): Promise<CowFaultsResponseBody> {
+  const r = await cowFaultsView(runtimeTarget(rt));
+  return {
+    source: r.source, detail: r.detail, total: r.total?.toString(), capacity: r.capacity, overwritten: r.overwritten,
+    faults: r.faults.map(cowFaultBody), processes: r.processes.map(processBody),
+  };
+}
+
+async function cpusRequest(rt: Runtime): Promise<CpusResponseBody> {
+  const r = await cpusView(runtimeTarget(rt));
+  return { cpus: r.cpus.map(c => cpuBody(c, c.index + 1)), kernelTable: r.kernelTable, notes: [...r.notes] };
+}
+
+export function isViewCommand(command: string): boolean { return command.startsWith('exo/'); }
+
+/** Answers one exo/* request; unknown commands are a user error naming the known ones. */
+export async function handleViewRequest(rt: Runtime, command: string, args: unknown): Promise<unknown> {
+  const a = (args && typeof args === 'object' ? args : {}) as Record<string, unknown>;
+  switch (command) {
+    case VIEW_REQUESTS.cpus: return cpusRequest(rt);
+    case VIEW_REQUESTS.pageTable: return pageTable(rt, a as PageTableArguments);
+    case VIEW_REQUESTS.translate: return translateRequest(rt, a as unknown as TranslateArguments);
+    case VIEW_REQUESTS.elfMappings: return elfMappingsRequest(rt, a as ElfMappingsArguments);
+    case VIEW_REQUESTS.cowFaults: return cowFaultsRequest(rt);
+    default: throw new ExoError('user', `Unknown request ${command}: the adapter serves ${Object.values(VIEW_REQUESTS).join(', ')}.`);
+  }
+}
