@@ -12,6 +12,7 @@ import { Inspector } from './inspect/inspector';
 import { launchTarget } from './launch';
 import { ALL_CPUS_MODE, cpuMode, ExoAttachArguments, ExoLaunchArguments } from './protocol';
 import { Runtime, RuntimeEvents, StoppedResult } from './runtime';
+import { handleViewRequest, isViewCommand } from './views/handler';
 
 const CONFIG_DONE_WAIT_MS = 30_000;
 
@@ -243,6 +244,15 @@ export class ExoDebugSession extends DebugSession {
 
   protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
     this.handle(response, async () => ({ sources: this.rt ? this.rt.symbols.sourceFiles().map(p => ({ name: p.split('/').pop(), path: p })) : [] }));
+  }
+
+  /** Kernel views (exo/cpus, exo/pageTable, …) are served by views/handler.ts. */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (isViewCommand(command)) {
+      this.handle(response, () => handleViewRequest(this.runtime(), command, args) as Promise<DebugProtocol.Response['body']>);
+      return;
+    }
+    super.customRequest(command, response, args);
   }
 
   protected override dispatchRequest(request: DebugProtocol.Request): void {
