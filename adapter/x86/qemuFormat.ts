@@ -98,7 +98,9 @@ function formatInfoTlbBig(snap: PageTableSnapshot, opts: WalkOptions): FormatRes
 
 /**
  * `info mem` text: ranges of equal (US, RW, P) protection, ANDed down the chain, printed when
- * the protection changes; QEMU also canonicalizes the size column, and so do we.
+ * the protection changes; QEMU also canonicalizes the size column, and so do we. Under LA57
+ * this is the correct generalization: QEMU 7.2's mem_info_la57 tests the present bit inverted
+ * (and walks garbage for a long time), so there is nothing identical to match.
  */
 export function formatInfoMem(snap: PageTableSnapshot, opts: WalkOptions = {}): FormatResult {
   const g = snap.geometry;
