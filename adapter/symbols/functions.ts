@@ -6,15 +6,20 @@ import type { Die } from './dwarf/die';
 import type { PcRange } from './dwarf/ranges';
 import type { Unit } from './dwarf/unit';
 
-export interface FunctionInfo {
-  die: Die;
-  name: string;
-  linkageName?: string;
-  ranges: PcRange[];
-  /** gdb's BLOCK_ENTRY_PC: start of the first listed range. */
-  entry: bigint;
-  low: bigint;
-  high: bigint;
+/** A concrete (out-of-line) function; names are resolved on first use. */
+export class FunctionInfo {
+  private nameCache: string | undefined;
+  constructor(
+    readonly die: Die,
+    readonly ranges: PcRange[],
+    /** gdb's BLOCK_ENTRY_PC: start of the first listed range. */
+    readonly entry: bigint,
+    readonly low: bigint,
+    readonly high: bigint,
+  ) {}
+  /** Qualified name (`a::b::f` for Rust/C++), through abstract_origin/specification. */
+  get name(): string { return (this.nameCache ??= this.die.qualifiedName() ?? this.die.name() ?? '<unknown>'); }
+  get linkageName(): string | undefined { return this.die.linkageName(); }
 }
 
 export interface Block {
@@ -47,10 +52,9 @@ export class UnitFunctions {
       let ranges: PcRange[];
       try { ranges = liveRanges(d.pcRanges(), hasSectionAtZero); } catch { continue; }
       if (!ranges.length) continue;
-      const name = d.qualifiedName() ?? d.name() ?? '<unknown>';
       let low = ranges[0].low, high = ranges[0].high;
       for (const r of ranges) { if (r.low < low) low = r.low; if (r.high > high) high = r.high; }
-      const fn: FunctionInfo = { die: d, name, linkageName: d.linkageName(), ranges, entry: ranges[0].low, low, high };
+      const fn = new FunctionInfo(d, ranges, ranges[0].low, low, high);
       this.list.push(fn);
       for (const r of ranges) this.spans.push({ low: r.low, high: r.high, fn });
     }
@@ -100,13 +104,16 @@ export class UnitFunctions {
     return undefined;
   }
 
-  /** Inlined instances (with their entry pc) whose abstract origin is named `match`. */
-  inlinedInstances(match: (d: Die) => boolean): { die: Die; entry: bigint; ranges: PcRange[] }[] {
+  /** Inlined instances (with their entry pc) whose DW_AT_abstract_origin is one of `origins`. */
+  inlinedInstances(origins: ReadonlySet<number>): { die: Die; entry: bigint; ranges: PcRange[] }[] {
     const out: { die: Die; entry: bigint; ranges: PcRange[] }[] = [];
+    if (!origins.size) return out;
     for (const d of this.unit.diesWithTag(new Set([DW_TAG.inlined_subroutine]))) {
+      const o = d.raw(DW_AT.abstract_origin)?.value;
+      if (o?.kind !== 'ref' || !origins.has(o.offset)) continue;
       let ranges: PcRange[];
       try { ranges = liveRanges(d.pcRanges(), this.hasSectionAtZero); } catch { continue; }
-      if (!ranges.length || !match(d)) continue;
+      if (!ranges.length) continue;
       out.push({ die: d, entry: ranges[0].low, ranges });
     }
     return out;

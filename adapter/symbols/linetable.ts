@@ -1,11 +1,10 @@
 // Line tables as gdb builds them from a unit's line program: one table per source file
 // ("subfile"), sorted by address, with gdb's rules for file switches at one address, line-0
 // rows, discriminators and GC'd sequences at address 0. Queries: pc → line (gdb's
-// find_pc_sect_line) and the raw rows for columns. Keeping gdb's rules is what makes our
-// breakpoint addresses and `info line` answers agree with gdb's.
-import type { LineProgram, LineRow } from './dwarf/line';
-
-export interface LtEntry { pc: bigint; line: number; isStmt: boolean; prologueEnd: boolean }
+// find_pc_sect_line) and the raw row for columns. Keeping gdb's rules is what makes our
+// breakpoint addresses and `info line` answers agree with gdb's. Tables are columnar, with
+// addresses as JS numbers relative to the unit's lowest address (no object per row).
+import { ROW_END, ROW_PROLOGUE_END, ROW_STMT, type LineProgram, type LineRow, type LineSequence } from './dwarf/line';
 
 export interface PcLine {
   file: string;
@@ -17,130 +16,188 @@ export interface PcLine {
   isStmt: boolean;
 }
 
+/** One source file's entries in a unit, sorted by address; end markers have line 0. */
+export class SubfileTable {
+  pcs: number[] = [];
+  lines: number[] = [];
+  flags: number[] = [];
+  constructor(readonly path: string, readonly base: bigint) {}
+  get length(): number { return this.pcs.length; }
+  pc(i: number): bigint { return this.base + BigInt(this.pcs[i]); }
+  isStmt(i: number): boolean { return (this.flags[i] & ROW_STMT) !== 0; }
+  prologueEnd(i: number): boolean { return (this.flags[i] & ROW_PROLOGUE_END) !== 0; }
+  /** First index whose pc is > off (upper bound), or >= off when `strict` is false. */
+  bound(off: number, strict: boolean): number {
+    const p = this.pcs;
+    let lo = 0, hi = p.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (strict ? p[m] <= off : p[m] < off) lo = m + 1; else hi = m; }
+    return lo;
+  }
+}
+
 export class CuLineTable {
-  /** path → entries sorted by pc (end markers have line 0). Insertion order = first use order. */
-  readonly subfiles = new Map<string, LtEntry[]>();
-  /** Raw sequences kept (sorted by start address) for column lookups. */
-  private readonly seqs: LineRow[][];
+  /** path → table. Order matters: gdb's first table wins ties in lookups. */
+  readonly subfiles = new Map<string, SubfileTable>();
+  /** Addresses in tables are offsets from this (the lowest sequence start). */
+  readonly base: bigint;
+  private readonly seqs: LineSequence[];
 
   /**
    * @param primary the unit's main source file (comp_dir/DW_AT_name): gdb lists its table first,
-   *   the others in reverse order of creation, and the first table wins ties in lookups.
+   *   the others in reverse order of creation.
    */
   constructor(readonly program: LineProgram, hasSectionAtZero: boolean, primary?: string) {
-    this.seqs = program.sequences().filter(s => s.length > 0 && (hasSectionAtZero || s[0].address !== 0n));
+    this.seqs = program.columns().filter(s => s.delta.length > 0 && (hasSectionAtZero || s.start !== 0n || s.delta[0] !== 0));
+    let base: bigint | undefined;
+    for (const s of this.seqs) if (base === undefined || s.start < base) base = s.start;
+    this.base = base ?? 0n;
     for (const seq of this.seqs) this.addSequence(seq);
     const order = [...this.subfiles.keys()].reverse();
     const pi = primary === undefined ? -1 : order.indexOf(primary);
     if (pi > 0) { order.splice(pi, 1); order.unshift(primary!); }
     const tables = new Map(this.subfiles);
     this.subfiles.clear();
-    for (const k of order) this.subfiles.set(k, tables.get(k)!);
-    for (const [k, v] of this.subfiles) {
-      // Stable sort by pc; an end marker sorts before other entries at its pc (gdb's lte_is_less_than).
-      v.sort((a, b) => (a.pc < b.pc ? -1 : a.pc > b.pc ? 1 : (a.line === 0) === (b.line === 0) ? 0 : a.line === 0 ? -1 : 1));
-      if (v.length === 0) this.subfiles.delete(k);
+    for (const k of order) {
+      const t = tables.get(k)!;
+      if (t.length) this.subfiles.set(k, sortTable(t));
     }
-    this.seqs.sort((a, b) => (a[0].address < b[0].address ? -1 : a[0].address > b[0].address ? 1 : 0));
+    this.seqs.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   }
 
-  private table(path: string): LtEntry[] {
+  private table(path: string): SubfileTable {
     let t = this.subfiles.get(path);
-    if (!t) { t = []; this.subfiles.set(path, t); }
+    if (!t) { t = new SubfileTable(path, this.base); this.subfiles.set(path, t); }
     return t;
   }
 
   /** gdb's buildsym record_line: an end marker (line 0) deletes entries at its pc. */
-  private record(path: string, line: number, pc: bigint, isStmt: boolean, prologueEnd: boolean): void {
+  private record(path: string, line: number, pc: number, flags: number): void {
     const t = this.table(path);
     if (line === 0) {
       let lastLine: number | undefined;
-      while (t.length) {
-        const last = t[t.length - 1];
-        lastLine = last.line;
-        if (last.pc !== pc) break;
-        t.pop();
+      while (t.pcs.length) {
+        const i = t.pcs.length - 1;
+        lastLine = t.lines[i];
+        if (t.pcs[i] !== pc) break;
+        t.pcs.pop(); t.lines.pop(); t.flags.pop();
       }
       if (lastLine === undefined || lastLine === 0) return;
     }
-    t.push({ pc, line, isStmt, prologueEnd });
+    t.pcs.push(pc); t.lines.push(line); t.flags.push(flags);
   }
 
   /** gdb's lnp_state_machine::record_line over one sequence. */
-  private addSequence(seq: LineRow[]): void {
+  private addSequence(q: LineSequence): void {
+    const off = Number(q.start - this.base);
     let lastFile: string | undefined;
     let lastLine = 0;
-    let lastAddress: bigint | undefined;
+    let lastAddress: number | undefined;
     let stmtAtAddress = false;
     let nonZeroDisc = false;
     let prevLine = -1;
-    for (const r of seq) {
-      if (r.opIndex !== 0 && !r.endSequence) continue;
-      const fe = this.program.file(r.file);
-      const path = fe ? fe.path : `<file ${r.file}>`;
-      nonZeroDisc = r.line !== prevLine ? r.discriminator !== 0 : nonZeroDisc || r.discriminator !== 0;
-      prevLine = r.line;
+    for (let i = 0; i < q.delta.length; i++) {
+      const end = (q.flags[i] & ROW_END) !== 0;
+      if (q.opIndex[i] !== 0 && !end) continue;
+      const addr = off + q.delta[i], line = q.line[i], stmt = (q.flags[i] & ROW_STMT) !== 0;
+      const fe = this.program.file(q.file[i]);
+      const path = fe ? fe.path : `<file ${q.file[i]}>`;
+      nonZeroDisc = line !== prevLine ? q.disc[i] !== 0 : nonZeroDisc || q.disc[i] !== 0;
+      prevLine = line;
       const fileChanged = lastFile !== path;
       // A non-stmt row switching files at an address that already has a stmt row is dropped.
-      const ignore = (fileChanged && !r.endSequence && lastAddress === r.address && !r.isStmt && stmtAtAddress) || (!r.endSequence && r.line === 0);
-      if ((fileChanged && !ignore) || r.endSequence) {
-        if (lastFile !== undefined) this.record(lastFile, 0, r.address, true, false);
+      const ignore = (fileChanged && !end && lastAddress === addr && !stmt && stmtAtAddress) || (!end && line === 0);
+      if ((fileChanged && !ignore) || end) {
+        if (lastFile !== undefined) this.record(lastFile, 0, addr, ROW_STMT);
       }
-      if (!r.endSequence && !ignore) {
-        if (fileChanged || r.line !== lastLine || !nonZeroDisc) this.record(path, r.line, r.address, r.isStmt, r.prologueEnd);
+      if (!end && !ignore) {
+        if (fileChanged || line !== lastLine || !nonZeroDisc) this.record(path, line, addr, q.flags[i] & (ROW_STMT | ROW_PROLOGUE_END));
         lastFile = path;
-        lastLine = r.line;
+        lastLine = line;
       }
-      if (lastAddress !== r.address) { stmtAtAddress = false; lastAddress = r.address; }
-      stmtAtAddress ||= r.isStmt;
+      if (lastAddress !== addr) { stmtAtAddress = false; lastAddress = addr; }
+      stmtAtAddress ||= stmt;
     }
+  }
+
+  /** The pc as an offset into the tables, or undefined when outside the number range. */
+  offsetOf(pc: bigint): number | undefined {
+    const d = pc - this.base;
+    if (d < 0n) return -1;
+    return d > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(d);
   }
 
   /** gdb's find_pc_sect_line over this unit's tables. */
   lookup(pc: bigint): PcLine | undefined {
-    let best: LtEntry | undefined, bestFile: string | undefined, bestEnd = 0n;
-    let alt: LtEntry | undefined;
-    for (const [file, t] of this.subfiles) {
-      if (!t.length) continue;
-      if (t[0].pc > pc && (!alt || t[0].pc < alt.pc)) alt = t[0];
-      // upper_bound: first entry with pc > target
-      let lo = 0, hi = t.length;
-      while (lo < hi) { const m = (lo + hi) >> 1; if (t[m].pc <= pc) lo = m + 1; else hi = m; }
-      const item = lo;
-      const prev = item > 0 ? item - 1 : -1;
+    const off = this.offsetOf(pc);
+    if (off === undefined || off < 0) return undefined;
+    let best: SubfileTable | undefined, bi = -1, bestEnd = -1;
+    let altPc: number | undefined;
+    for (const t of this.subfiles.values()) {
+      const p = t.pcs;
+      if (p[0] > off && (altPc === undefined || p[0] < altPc)) altPc = p[0];
+      const item = t.bound(off, true);
+      const prev = item - 1;
       // A real line beats an end marker at the same pc (file switch inside one address).
-      if (prev >= 0 && (!best || t[prev].pc > best.pc || (t[prev].pc === best.pc && best.line === 0 && t[prev].line !== 0))) {
+      if (prev >= 0 && (!best || p[prev] > best.pcs[bi] || (p[prev] === best.pcs[bi] && best.lines[bi] === 0 && t.lines[prev] !== 0))) {
         let b = prev;
-        if (!t[b].isStmt) {
+        if (!t.isStmt(b)) {
           let tmp = b;
-          while (tmp > 0 && t[tmp - 1].pc === t[tmp].pc && t[tmp - 1].line !== 0 && !t[tmp].isStmt) tmp--;
-          if (t[tmp].isStmt) b = tmp;
+          while (tmp > 0 && p[tmp - 1] === p[tmp] && t.lines[tmp - 1] !== 0 && !t.isStmt(tmp)) tmp--;
+          if (t.isStmt(tmp)) b = tmp;
         }
-        best = t[b]; bestFile = file;
-        if (bestEnd <= best.pc) bestEnd = 0n;
+        best = t; bi = b;
+        if (bestEnd <= p[b]) bestEnd = -1;
       }
-      if (best && item < t.length && t[item].pc > best.pc && (bestEnd === 0n || bestEnd > t[item].pc)) bestEnd = t[item].pc;
+      if (best && item < p.length && p[item] > best.pcs[bi] && (bestEnd < 0 || bestEnd > p[item])) bestEnd = p[item];
     }
-    if (!best || best.line === 0 || bestFile === undefined) return undefined;
-    let end: bigint | undefined;
-    if (bestEnd && (!alt || bestEnd < alt.pc)) end = bestEnd;
-    else if (alt) end = alt.pc;
-    return { file: bestFile, line: best.line, pc: best.pc, end, isStmt: best.isStmt };
+    if (!best || best.lines[bi] === 0) return undefined;
+    let end: number | undefined;
+    if (bestEnd >= 0 && (altPc === undefined || bestEnd < altPc)) end = bestEnd;
+    else if (altPc !== undefined) end = altPc;
+    return { file: best.path, line: best.lines[bi], pc: best.pc(bi), end: end === undefined ? undefined : this.base + BigInt(end), isStmt: best.isStmt(bi) };
   }
 
   /** The raw row covering pc (for the column), if any sequence covers it. */
   rowAt(pc: bigint): LineRow | undefined {
-    for (const s of this.seqs) {
-      if (pc < s[0].address || pc >= s[s.length - 1].address) continue;
-      let found: LineRow | undefined;
-      for (const r of s) { if (r.address > pc) break; if (!r.endSequence) found = r; }
-      return found;
+    for (const q of this.seqs) {
+      const n = q.delta.length;
+      const rel = pc - q.start;
+      if (rel < BigInt(q.delta[0]) || rel >= BigInt(q.delta[n - 1])) continue;
+      const r = Number(rel);
+      let found = -1;
+      for (let i = 0; i < n; i++) { if (q.delta[i] > r) break; if ((q.flags[i] & ROW_END) === 0) found = i; }
+      if (found < 0) return undefined;
+      return {
+        address: q.start + BigInt(q.delta[found]), file: q.file[found], line: q.line[found], column: q.column[found],
+        isStmt: (q.flags[found] & ROW_STMT) !== 0, basicBlock: false, endSequence: false,
+        prologueEnd: (q.flags[found] & ROW_PROLOGUE_END) !== 0, epilogueBegin: false, discriminator: q.disc[found], opIndex: q.opIndex[found],
+      };
     }
     return undefined;
   }
 
   /** Paths of every subfile with entries. */
   files(): string[] { return [...this.subfiles.keys()]; }
+}
+
+/** Stable sort by pc; an end marker sorts before other entries at its pc (gdb's lte_is_less_than). */
+function sortTable(t: SubfileTable): SubfileTable {
+  const n = t.pcs.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) {
+    if (t.pcs[i] < t.pcs[i - 1] || (t.pcs[i] === t.pcs[i - 1] && t.lines[i] === 0 && t.lines[i - 1] !== 0)) sorted = false;
+  }
+  if (sorted) return t;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((a, b) => {
+    if (t.pcs[a] !== t.pcs[b]) return t.pcs[a] - t.pcs[b];
+    const za = t.lines[a] === 0, zb = t.lines[b] === 0;
+    if (za !== zb) return za ? -1 : 1;
+    return a - b;
+  });
+  const out = new SubfileTable(t.path, t.base);
+  out.pcs = idx.map(i => t.pcs[i]); out.lines = idx.map(i => t.lines[i]); out.flags = idx.map(i => t.flags[i]);
+  return out;
 }
 
 /** gdb's filename matching for `FILE:LINE`: equal, or the query matches whole trailing components. */

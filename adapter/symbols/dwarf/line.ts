@@ -52,10 +52,30 @@ export interface LineContext {
 
 /** Bound on rows per program: corrupt input cannot make us loop forever. */
 const MAX_ROWS = 1 << 24;
+/** Bound on an address offset within one sequence (keeps offsets exact as JS numbers). */
+const MAX_DELTA = 2 ** 48;
+
+export const ROW_STMT = 1, ROW_BASIC_BLOCK = 2, ROW_END = 4, ROW_PROLOGUE_END = 8, ROW_EPILOGUE_BEGIN = 16;
+
+/** One sequence's rows, column by column: address of row i = start + delta[i]. */
+export interface LineSequence {
+  start: bigint;
+  delta: number[];
+  file: number[];
+  line: number[];
+  column: number[];
+  /** ROW_* bits. */
+  flags: number[];
+  disc: number[];
+  opIndex: number[];
+}
 
 export class LineProgram {
-  private seqs: LineRow[][] | undefined;
+  private seqs: LineSequence[] | undefined;
   private seqError: unknown;
+
+  /** One past the program's last byte: where the next program starts. */
+  get end(): number { return this.progEnd; }
 
   private constructor(
     readonly offset: DebugLineOffset,
@@ -154,40 +174,53 @@ export class LineProgram {
       { minInst, maxOps, defaultIsStmt, lineBase, lineRange, opcodeBase, stdLengths, addressSize }, ctx);
   }
 
-  /** Rows grouped by sequence (each ends with an end_sequence row). Runs the program once. */
-  sequences(): LineRow[][] {
+  /** Rows grouped by sequence, columnar (each ends with an end_sequence row). Runs the program once. */
+  columns(): LineSequence[] {
     if (this.seqs) return this.seqs;
     if (this.seqError) throw this.seqError;
     try { this.seqs = this.run(); } catch (e) { this.seqError = e; throw e; }
     return this.seqs;
   }
 
-  private run(): LineRow[][] {
+  /** Rows as objects (convenient, allocates: prefer columns() on hot paths). */
+  sequences(): LineRow[][] {
+    return this.columns().map(q => q.delta.map((d, i) => ({
+      address: BigInt.asUintN(64, q.start + BigInt(d)), file: q.file[i], line: q.line[i], column: q.column[i],
+      isStmt: (q.flags[i] & ROW_STMT) !== 0, basicBlock: (q.flags[i] & ROW_BASIC_BLOCK) !== 0,
+      endSequence: (q.flags[i] & ROW_END) !== 0, prologueEnd: (q.flags[i] & ROW_PROLOGUE_END) !== 0,
+      epilogueBegin: (q.flags[i] & ROW_EPILOGUE_BEGIN) !== 0, discriminator: q.disc[i], opIndex: q.opIndex[i],
+    })));
+  }
+
+  private run(): LineSequence[] {
     const p = this.p;
     const c: ByteCursor = this.sec.cursor(this.progStart, this.progEnd - this.progStart);
-    const seqs: LineRow[][] = [];
-    let rows: LineRow[] = [];
+    const seqs: LineSequence[] = [];
+    const newSeq = (): LineSequence => ({ start: 0n, delta: [], file: [], line: [], column: [], flags: [], disc: [], opIndex: [] });
+    let q = newSeq();
     let total = 0;
-    const fresh = () => ({ address: 0n, opIndex: 0, file: 1, line: 1, column: 0, isStmt: p.defaultIsStmt, basicBlock: false, endSequence: false, prologueEnd: false, epilogueBegin: false, discriminator: 0 });
-    let s: LineRow = fresh();
-    const emit = () => {
+    // Registers; the address is q.start + delta (a JS number: sequences are far below 2^53 bytes).
+    let delta = 0, opIndex = 0, file = 1, line = 1, column = 0, isStmt = p.defaultIsStmt;
+    let bb = false, pe = false, eb = false, disc = 0, based = false;
+    const reset = () => { delta = 0; opIndex = 0; file = 1; line = 1; column = 0; isStmt = p.defaultIsStmt; bb = pe = eb = false; disc = 0; based = false; };
+    const emit = (end: boolean) => {
       if (++total > MAX_ROWS) throw c.error('line program has too many rows');
-      rows.push({ ...s });
-      s.basicBlock = false; s.prologueEnd = false; s.epilogueBegin = false; s.discriminator = 0;
+      q.delta.push(delta); q.file.push(file); q.line.push(line); q.column.push(column); q.disc.push(disc); q.opIndex.push(opIndex);
+      q.flags.push((isStmt ? ROW_STMT : 0) | (bb ? ROW_BASIC_BLOCK : 0) | (end ? ROW_END : 0) | (pe ? ROW_PROLOGUE_END : 0) | (eb ? ROW_EPILOGUE_BEGIN : 0));
+      bb = pe = eb = false; disc = 0;
     };
-    const advance = (opAdvance: bigint) => {
-      if (p.maxOps === 1) { s.address = BigInt.asUintN(64, s.address + BigInt(p.minInst) * opAdvance); return; }
-      const t = BigInt(s.opIndex) + opAdvance;
-      s.address = BigInt.asUintN(64, s.address + BigInt(p.minInst) * (t / BigInt(p.maxOps)));
-      s.opIndex = Number(t % BigInt(p.maxOps));
+    const advance = (ops: number) => {
+      if (p.maxOps === 1) delta += p.minInst * ops;
+      else { const t = opIndex + ops; delta += p.minInst * Math.floor(t / p.maxOps); opIndex = t % p.maxOps; }
+      if (!Number.isSafeInteger(delta) || Math.abs(delta) > MAX_DELTA) throw c.error('address advance is out of range');
     };
     while (!c.eof) {
       const op = c.u8();
       if (op >= p.opcodeBase) {
         const adj = op - p.opcodeBase;
-        advance(BigInt(Math.floor(adj / p.lineRange)));
-        s.line += p.lineBase + (adj % p.lineRange);
-        emit();
+        advance(Math.floor(adj / p.lineRange));
+        line = (line + p.lineBase + (adj % p.lineRange)) >>> 0;
+        emit(false);
         continue;
       }
       switch (op) {
@@ -197,33 +230,36 @@ export class LineProgram {
           const body = c.sub(len);
           const ext = body.u8();
           if (ext === DW_LNE.end_sequence) {
-            s.endSequence = true; emit();
-            seqs.push(rows); rows = []; s = fresh();
+            emit(true);
+            seqs.push(q); q = newSeq(); reset();
           } else if (ext === DW_LNE.set_address) {
-            s.address = body.uN(len - 1); s.opIndex = 0;
+            const addr = body.uN(len - 1);
+            if (!based && q.delta.length === 0) { q.start = addr; delta = 0; based = true; }
+            else {
+              const d = addr - q.start;
+              if (d > BigInt(MAX_DELTA) || d < -BigInt(MAX_DELTA)) throw body.error('DW_LNE_set_address jumps too far within a sequence');
+              delta = Number(d);
+            }
+            opIndex = 0;
           } else if (ext === DW_LNE.set_discriminator) {
-            s.discriminator = body.ulebNum(0xffffffff, 'discriminator');
+            disc = body.ulebNum(0xffffffff, 'discriminator');
           } else if (ext === DW_LNE.define_file) {
             const name = body.cstr(); const dirIndex = body.ulebNum(0xffffffff, 'directory index');
             this.files.push(new FileEntryImpl(name, dirIndex, undefined, (d, n) => posix.normalize(n.startsWith('/') ? n : posix.join(this.dirs[d] ?? '', n))));
           }
           break; // unknown extended opcodes are skipped by their length
         }
-        case DW_LNS.copy: emit(); break;
-        case DW_LNS.advance_pc: advance(c.uleb()); break;
-        case DW_LNS.advance_line: {
-          const d = c.sleb();
-          s.line = Number(BigInt.asUintN(32, BigInt(s.line) + d));
-          break;
-        }
-        case DW_LNS.set_file: s.file = c.ulebNum(0xffffffff, 'file index'); break;
-        case DW_LNS.set_column: s.column = c.ulebNum(0xffffffff, 'column'); break;
-        case DW_LNS.negate_stmt: s.isStmt = !s.isStmt; break;
-        case DW_LNS.set_basic_block: s.basicBlock = true; break;
-        case DW_LNS.const_add_pc: advance(BigInt(Math.floor((255 - p.opcodeBase) / p.lineRange))); break;
-        case DW_LNS.fixed_advance_pc: s.address = BigInt.asUintN(64, s.address + BigInt(c.u16())); s.opIndex = 0; break;
-        case DW_LNS.set_prologue_end: s.prologueEnd = true; break;
-        case DW_LNS.set_epilogue_begin: s.epilogueBegin = true; break;
+        case DW_LNS.copy: emit(false); break;
+        case DW_LNS.advance_pc: advance(c.ulebNum(MAX_DELTA, 'address advance')); break;
+        case DW_LNS.advance_line: line = Number(BigInt.asUintN(32, BigInt(line) + c.sleb())); break;
+        case DW_LNS.set_file: file = c.ulebNum(0xffffffff, 'file index'); break;
+        case DW_LNS.set_column: column = c.ulebNum(0xffffffff, 'column'); break;
+        case DW_LNS.negate_stmt: isStmt = !isStmt; break;
+        case DW_LNS.set_basic_block: bb = true; break;
+        case DW_LNS.const_add_pc: advance(Math.floor((255 - p.opcodeBase) / p.lineRange)); break;
+        case DW_LNS.fixed_advance_pc: delta += c.u16(); opIndex = 0; break;
+        case DW_LNS.set_prologue_end: pe = true; break;
+        case DW_LNS.set_epilogue_begin: eb = true; break;
         case DW_LNS.set_isa: c.uleb(); break;
         default: {
           // Unknown standard opcode: skip its ULEB operands as the header declares.
@@ -232,7 +268,7 @@ export class LineProgram {
         }
       }
     }
-    if (rows.length) seqs.push(rows); // a missing end_sequence: keep what we have
+    if (q.delta.length) seqs.push(q); // a missing end_sequence: keep what we have
     return seqs;
   }
 }

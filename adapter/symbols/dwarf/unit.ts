@@ -197,6 +197,12 @@ export class Unit {
 
   get dieCount(): number { this.parseTree(); return this.offs!.length; }
 
+  /** The distinct abbreviations the unit's DIEs use (parses the tree). */
+  usedAbbrevs(): Abbrev[] {
+    this.parseTree();
+    return [...new Set(this.abbr)];
+  }
+
   /** The unit's top DIE (DW_TAG_compile_unit / partial_unit / type_unit); does not parse the tree. */
   root(): Die {
     if (!this.rootCache) {

@@ -107,7 +107,8 @@ export class ElfFile {
     if (!s || (s.header.flags & 0x800n) !== 0n) return undefined;
     const off = Number(addr - s.header.addr);
     if (off + len > s.size) return undefined;
-    return s.read(off, len);
+    // Straight from the file: a few code bytes must not load a 15 MB .text.
+    return this.src.read(Number(s.header.offset) + off, len);
   }
 
   /** `.symtab` (or `.dynsym` when stripped), parsed on first use. */

@@ -2,12 +2,11 @@
 // of the next line with code; one per block; prologue skipped at function starts), `break FUNC`
 // (every concrete function and inlined copy named FUNC, after the prologue) and `info line`.
 import { ExoError } from '../../common/errors';
-import { DW_AT } from '../dwarf/constants';
 import type { Unit } from '../dwarf/unit';
-import type { FunctionInfo } from '../functions';
-import { fileMatches, type LtEntry } from '../linetable';
+import { fileMatches, type SubfileTable } from '../linetable';
 import type { SymbolFile } from '../symbolfile';
 import { unitsWithFile } from './fileindex';
+import { NameMatcher } from './names';
 import { skipPrologue } from './prologue';
 
 export interface BreakpointLocation { address: bigint; function?: string; file?: string; line?: number; inlined?: boolean }
@@ -21,7 +20,7 @@ export type InfoLineResult =
   | { ok: true; file: string; line: number; start: bigint; end: bigint; noCode: boolean }
   | { ok: false; reason: string };
 
-interface Symtab { unit: Unit; path: string; table: LtEntry[] }
+interface Symtab { unit: Unit; path: string; table: SubfileTable }
 
 /** Units whose line program names a file matching `file`, with their matching subfiles. */
 function symtabsFor(sf: SymbolFile, file: string): Symtab[] {
@@ -41,10 +40,12 @@ function pcsForLine(tabs: Symtab[], line: number): { hits: { tab: Symtab; pc: bi
   for (const tab of tabs) {
     let tabBest: number | undefined;
     let exact = false;
-    for (const e of tab.table) {
-      if (!e.isStmt) continue;
-      if (e.line === line) { hits.push({ tab, pc: e.pc }); exact = true; }
-      else if (!exact && e.line > line && (tabBest === undefined || e.line < tabBest)) tabBest = e.line;
+    const t = tab.table;
+    for (let i = 0; i < t.length; i++) {
+      if (!t.isStmt(i)) continue;
+      const l = t.lines[i];
+      if (l === line) { hits.push({ tab, pc: t.pc(i) }); exact = true; }
+      else if (!exact && l > line && (tabBest === undefined || l < tabBest)) tabBest = l;
     }
     if (!exact && tabBest !== undefined && (best === undefined || tabBest < best)) best = tabBest;
   }
@@ -99,27 +100,23 @@ export function breakpointsForLine(sf: SymbolFile, file: string, line: number): 
 export function infoLine(sf: SymbolFile, file: string, line: number): InfoLineResult {
   const tabs = symtabsFor(sf, file);
   if (!tabs.length) return { ok: false, reason: `No source file named ${file}.` };
-  let pick: { tab: Symtab; e: LtEntry } | undefined;
+  let pick: { tab: Symtab; line: number; pc: bigint } | undefined;
   let bestLine: number | undefined;
   for (const tab of tabs) {
-    for (const e of tab.table) {
-      if (!e.isStmt) continue;
-      if (e.line === line) { pick = { tab, e }; break; }
-      if (e.line > line && (bestLine === undefined || e.line < bestLine)) { bestLine = e.line; pick = { tab, e }; }
+    const t = tab.table;
+    for (let i = 0; i < t.length; i++) {
+      if (!t.isStmt(i)) continue;
+      const l = t.lines[i];
+      if (l === line) { pick = { tab, line: l, pc: t.pc(i) }; break; }
+      if (l > line && (bestLine === undefined || l < bestLine)) { bestLine = l; pick = { tab, line: l, pc: t.pc(i) }; }
     }
-    if (pick && pick.e.line === line) break;
+    if (pick && pick.line === line) break;
   }
   if (!pick) return { ok: false, reason: `Line ${line} is out of range for "${file}".` };
-  const found = sf.lineForPc(pick.e.pc);
-  const start = found?.pc ?? pick.e.pc;
+  const found = sf.lineForPc(pick.pc);
+  const start = found?.pc ?? pick.pc;
   const same = found?.line === line;
   return { ok: true, file: pick.tab.path, line, start, end: same ? (found?.end ?? start) : start, noCode: !same };
-}
-
-/** gdb's wild name matching: `f` matches `f` and `a::b::f`; `b::f` matches `a::b::f`. */
-function nameMatches(fnName: string | undefined, plain: string | undefined, q: string): boolean {
-  if (plain === q || fnName === q) return true;
-  return !!fnName && fnName.endsWith('::' + q);
 }
 
 /** Units to search for a function name: all (small binaries) or those the ELF symbols point to. */
@@ -141,17 +138,20 @@ export function breakpointsForFunction(sf: SymbolFile, name: string): FunctionBr
   const locations: BreakpointLocation[] = [];
   const seen = new Set<bigint>();
   const add = (loc: BreakpointLocation) => { if (!seen.has(loc.address)) { seen.add(loc.address); locations.push(loc); } };
+  const matcher = new NameMatcher(sf, q);
   for (const u of unitsForName(sf, q)) {
-    let fns: FunctionInfo[];
-    try { fns = sf.functions(u).list; } catch { continue; }
-    for (const fn of fns) {
-      if (!nameMatches(fn.name, fn.die.name(), q)) continue;
-      const pc = skipPrologue(sf, functionStart(sf, fn.entry));
+    let named: Set<number>;
+    try { named = matcher.subprograms(u); } catch { continue; }
+    if (!named.size) continue;
+    const fns = sf.functions(u);
+    for (const fn of fns.list) {
+      if (!named.has(fn.die.offset)) continue;
+      const pc = skipPrologue(sf, fn.entry);
       const at = sf.lineForPc(pc);
       add({ address: pc, function: fn.name, file: at?.file, line: at?.line });
     }
-    for (const inst of sf.functions(u).inlinedInstances(d => { const o = d.ref(DW_AT.abstract_origin); return !!o && nameMatches(o.qualifiedName(), o.name(), q); })) {
-      const pc = skipPrologue(sf, functionStart(sf, inst.entry));
+    for (const inst of fns.inlinedInstances(named)) {
+      const pc = skipPrologue(sf, inst.entry);
       const at = sf.lineForPc(pc);
       add({ address: pc, function: inst.die.qualifiedName(), file: at?.file, line: at?.line, inlined: true });
     }
@@ -165,6 +165,3 @@ export function breakpointsForFunction(sf: SymbolFile, name: string): FunctionBr
   locations.sort((a, b) => (a.address < b.address ? -1 : 1));
   return { ok: true, name: q, addresses: sortUnique(locations.map(l => l.address)), locations };
 }
-
-/** find_function_start_sal_1: the function's start, as the sal gdb hands to skip_prologue_sal. */
-function functionStart(_sf: SymbolFile, entry: bigint): bigint { return entry; }

@@ -29,10 +29,13 @@ export function locationsValid(u: Unit): boolean {
   if (v === undefined) {
     v = false;
     if (isModernGcc(u.producer())) {
-      for (const d of u.diesWithTag(LOC_TAGS)) {
-        const f = d.attrForm(d.tag === DW_TAG.subprogram ? DW_AT.frame_base : DW_AT.location);
-        if (f === DW_FORM.sec_offset || f === DW_FORM.loclistx || f === DW_FORM.data4 || f === DW_FORM.data8) { v = true; break; }
-      }
+      // The form is in the abbreviation: checking the abbreviations the unit uses is enough.
+      v = u.usedAbbrevs().some(a => {
+        if (!LOC_TAGS.has(a.tag)) return false;
+        const at = a.tag === DW_TAG.subprogram ? DW_AT.frame_base : DW_AT.location;
+        const f = a.attrs.find(x => x.at === at)?.form;
+        return f === DW_FORM.sec_offset || f === DW_FORM.loclistx || f === DW_FORM.data4 || f === DW_FORM.data8;
+      });
     }
     locationsValidCache.set(u, v);
   }
@@ -57,9 +60,9 @@ function prologueEndPc(lt: CuLineTable, fn: FunctionInfo): bigint | undefined {
   const sal = lt.lookup(fn.entry);
   if (!sal) return undefined;
   const t = lt.subfiles.get(sal.file)!;
-  let lo = 0, hi = t.length;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (t[m].pc < fn.entry) lo = m + 1; else hi = m; }
-  for (let i = lo; i < t.length && t[i].pc < fn.high; i++) if (t[i].prologueEnd) return t[i].pc;
+  const from = lt.offsetOf(fn.entry), to = lt.offsetOf(fn.high);
+  if (from === undefined || to === undefined) return undefined;
+  for (let i = t.bound(from, false); i < t.length && t.pcs[i] < to; i++) if (t.prologueEnd(i)) return t.pc(i);
   return undefined;
 }
 
@@ -70,9 +73,10 @@ function skipPrologueUsingSal(lt: CuLineTable, fn: FunctionInfo): bigint | undef
   let sal = lt.lookup(start);
   if (!sal) return undefined;
   const t = lt.subfiles.get(sal.file)!;
+  const salOff = lt.offsetOf(sal.pc), startOff = lt.offsetOf(start);
   let idx = 0;
-  while (idx + 1 < t.length && (t[idx].pc !== sal.pc || t[idx].line === 0)) idx++;
-  if (idx + 1 < t.length && t[idx + 1].line !== 0 && t[idx + 1].pc === start) return start;
+  while (idx + 1 < t.length && (t.pcs[idx] !== salOff || t.lines[idx] === 0)) idx++;
+  if (idx + 1 < t.length && t.lines[idx + 1] !== 0 && t.pcs[idx + 1] === startOff) return start;
   if (sal.end === undefined || sal.end >= end) return undefined;
   // Lines that go backwards right after the first one were scheduled into the prologue.
   for (let n = 0; n < 64 && sal.end !== undefined && sal.end < end; n++) {
