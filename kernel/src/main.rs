@@ -16,7 +16,7 @@ pub mod sync;
 #[cfg(feature = "test-runner")]
 pub mod tests;
 
-use arch::x86_64::{apic, cpu, gdt, idt, percpu, pvh, smp};
+use arch::x86_64::{apic, cpu, gdt, idt, ioapic, percpu, pvh, smp};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Written once by kmain after SMP is up; the debugger's data-breakpoint tests watch it.
@@ -46,6 +46,7 @@ pub extern "C" fn kmain(start_info_phys: u64) -> ! {
     gdt::load_tss();
     idt::init();
     let acpi = acpi::init(boot.rsdp);
+    ioapic::init(&acpi.madt);
     apic::init_bsp(&acpi);
     cpu::enable_interrupts();
     smp::start_aps(&acpi);

@@ -40,6 +40,7 @@ const TESTS: &[(&str, fn() -> TestResult)] = &[
     ("madt_rejects_bad_tables", acpi::madt_rejects_bad),
     ("madt_firmware", acpi::madt_firmware),
     ("rsdp_scan", acpi::rsdp_scan),
+    ("ioapic_all_masked", acpi::ioapic_all_masked),
     ("smp_all_cpus_online", smp::all_cpus_online),
     ("smp_timer_ticks_everywhere", smp::timer_ticks_everywhere),
     ("smp_ipi_round_trip", smp::ipi_round_trip),

@@ -5,6 +5,7 @@ pub mod cpu;
 pub mod gdt;
 pub mod idt;
 pub mod interrupts;
+pub mod ioapic;
 pub mod percpu;
 pub mod pit;
 pub mod pvh;
