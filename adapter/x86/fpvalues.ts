@@ -94,8 +94,31 @@ export function xmmViews(bytes: Uint8Array): VectorView[] {
   ];
 }
 
+/** C's `%.<digits>g`: exponent form below 1e-4 or at/above 10^digits, trailing zeros dropped. */
+export function formatG(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return formatDouble(x);
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const [mant, expText] = x.toExponential(digits - 1).split('e');
+  const e = Number(expText);
+  const trim = (t: string) => (t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t);
+  if (e < -4 || e >= digits) return `${trim(mant)}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  return trim(x.toFixed(Math.max(0, digits - 1 - e)));
+}
+
+/** gdb collapses runs of more than 10 equal elements into `x <repeats n times>`. */
+const REPEAT_THRESHOLD = 10;
+
+/** gdb's rendering of one union member: `{1.5, 0, 0, 0}`, `{0 <repeats 16 times>}`, `1069547520`. */
 export function formatVector(v: VectorView): string {
-  const items = v.elements.map(e => typeof e === 'number' ? formatDouble(e) : e.toString());
-  if (v.name === 'uint128') return '0x' + (v.elements[0] as bigint).toString(16);
-  return `{${items.join(', ')}}`;
+  if (v.name === 'uint128') return (v.elements[0] as bigint).toString();
+  const text = v.elements.map(e => typeof e === 'number' ? formatG(e, v.name === 'v4_float' ? 9 : 17) : e.toString());
+  const parts: string[] = [];
+  for (let i = 0; i < text.length;) {
+    let j = i + 1;
+    while (j < text.length && text[j] === text[i]) j++;
+    if (j - i > REPEAT_THRESHOLD) parts.push(`${text[i]} <repeats ${j - i} times>`);
+    else for (let k = i; k < j; k++) parts.push(text[k]);
+    i = j;
+  }
+  return `{${parts.join(', ')}}`;
 }

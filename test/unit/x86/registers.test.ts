@@ -6,7 +6,7 @@ import { CR0_FIELDS, CR4_FIELDS, EFER_FIELDS, RFLAGS_FIELDS, decodeCr3 } from '.
 import { cpuMode, csInfoFromMonitor, pagingMode } from '../../../adapter/x86/cpumode';
 import { parseInfoRegisters } from '../../../adapter/x86/monitorRegs';
 import { buildRegisterGroups, RegisterNode } from '../../../adapter/x86/registers';
-import { decodeX87, formatX87, xmmViews, formatVector } from '../../../adapter/x86/fpvalues';
+import { decodeX87, formatG, formatX87, xmmViews, formatVector } from '../../../adapter/x86/fpvalues';
 import { writeLE } from '../../../adapter/common/hex';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
@@ -149,9 +149,24 @@ describe('x86/fpvalues: x87 and SSE', () => {
     b[15] = 0xff;
     const views = xmmViews(b);
     assert.deepEqual(views.map(v => v.name), ['v4_float', 'v2_double', 'v16_int8', 'v8_int16', 'v4_int32', 'v2_int64', 'uint128']);
-    assert.equal(formatVector(views[0]), '{1.5, -2, 0, -1.7014118346046923e+38}');
+    assert.equal(formatVector(views[0]), '{1.5, -2, 0, -1.70141183e+38}');
     assert.equal((views[2].elements as bigint[])[15], -1n);
-    assert.equal(formatVector(views[6]), '0xff00000000000000c00000003fc00000');
+    assert.equal(formatVector(views[6]), (0xff00000000000000c00000003fc00000n).toString());
+  });
+  it('prints xmm0 exactly as gdb 13 does against QEMU (v4_float[0] = 1.5)', () => {
+    // gdb -batch … -ex 'set $xmm0.v4_float[0] = 1.5' -ex 'p $xmm0' on QEMU 7.2 at reset.
+    const gdb = '{v4_float = {1.5, 0, 0, 0}, v2_double = {5.2842668622670356e-315, 0}, v16_int8 = {0, 0, -64, 63, 0 <repeats 12 times>}, ' +
+      'v8_int16 = {0, 16320, 0, 0, 0, 0, 0, 0}, v4_int32 = {1069547520, 0, 0, 0}, v2_int64 = {1069547520, 0}, uint128 = 1069547520}';
+    const groups = buildRegisterGroups(new Map([['xmm0', 0x3fc00000n]]));
+    assert.equal(groups.find(g => g.name === 'SSE')!.nodes[0].value, gdb);
+  });
+  it('formats like C %g', () => {
+    assert.equal(formatG(0.1, 9), '0.1');
+    assert.equal(formatG(Math.fround(0.1), 9), '0.100000001');
+    assert.equal(formatG(1e-5, 17), '1.0000000000000001e-05');
+    assert.equal(formatG(123456789012, 9), '1.23456789e+11');
+    assert.equal(formatG(0.0001, 9), '0.0001');
+    assert.equal(formatG(100, 9), '100');
   });
 });
 
