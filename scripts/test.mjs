@@ -43,7 +43,9 @@ if (existsSync('kernel/Cargo.toml')) run('npm', ['run', '--silent', 'build:kerne
 run('npx', ['eslint', '.']);
 run('npx', ['tsc', '-p', '.', '--noEmit']);
 const only = process.argv.slice(2);
-const suites = only.length ? only : ['unit', 'integration'];
+// e2e drives the extension in a real VS Code (code-server + headless Chromium); it installs
+// its own tools into a cache on first use (test/e2e/harness/tools.ts).
+const suites = only.length ? only : ['unit', 'integration', 'e2e'];
 for (const s of suites) {
   // A suite folder without tests yet is reported, not an error (mocha would refuse the glob).
   const hasTests = spawnSync('sh', ['-c', `find test/${s} -name '*.test.ts' | grep -q .`]).status === 0;
