@@ -62,26 +62,33 @@ export function formatFloat(b: Uint8Array): string {
   return `<${b.length * 8}-bit float>`;
 }
 
+/** gdb's `repeat_count_threshold`: runs longer than this print as `x <repeats N times>`. */
+export const REPEAT_THRESHOLD = 10;
+
 /**
- * A run of characters as gdb prints a char array or string: quoted segments, and runs of 10 or
- * more equal characters as `'c' <repeats N times>`. `truncated` appends gdb's `...`.
+ * Characters as gdb prints a char array or string: quoted segments, runs of more than 10 equal
+ * characters as `'c' <repeats N times>`, at most `limit` characters (a run counts as 10), and
+ * `...` when something was left out.
  */
-export function formatCharRun(codes: number[], truncated: boolean): string {
-  const THRESHOLD = 10;
+export function formatCharRun(codes: number[], truncated: boolean, limit = Number.MAX_SAFE_INTEGER): string {
   const parts: string[] = [];
   let cur = '';
-  for (let i = 0; i < codes.length;) {
+  let printed = 0, i = 0;
+  for (; i < codes.length && printed < limit;) {
     let j = i;
     while (j < codes.length && codes[j] === codes[i]) j++;
     const n = j - i;
-    if (n >= THRESHOLD) {
+    if (n > REPEAT_THRESHOLD) {
       if (cur) { parts.push(`"${cur}"`); cur = ''; }
       parts.push(`'${escapeChar(codes[i], "'")}' <repeats ${n} times>`);
+      printed += REPEAT_THRESHOLD;
+      i = j;
     } else {
-      for (let k = 0; k < n; k++) cur += escapeChar(codes[i], '"');
+      cur += escapeChar(codes[i], '"');
+      printed++;
+      i++;
     }
-    i = j;
   }
   if (cur || parts.length === 0) parts.push(`"${cur}"`);
-  return parts.join(', ') + (truncated ? '...' : '');
+  return parts.join(', ') + (truncated || i < codes.length ? '...' : '');
 }

@@ -1,6 +1,6 @@
 // Values rendered like gdb's `print` (C and Rust syntax), and lazy child nodes for variable views:
 // a large aggregate in memory is read only as far as it is shown.
-import { formatChar, formatCharRun, formatFloat, formatRustChar, intFromBytes } from './format';
+import { formatChar, formatCharRun, formatFloat, formatRustChar, intFromBytes, REPEAT_THRESHOLD } from './format';
 import { MemoryError, readExact, type MemoryReader, type ValueBytes } from './read';
 import { sizeOf, strip, type Member, type TypeInfo } from './types';
 
@@ -31,10 +31,30 @@ export function bytesSource(v: ValueBytes): ValueSource {
   };
 }
 
+/** Target memory as a value source; small reads are served from 4 KiB blocks read once. */
 export function memorySource(address: bigint, read: MemoryReader): ValueSource {
+  const BLOCK = 4096;
+  const blocks = new Map<number, Uint8Array | null>();
+  const block = async (k: number): Promise<Uint8Array | null> => {
+    if (!blocks.has(k)) {
+      if (blocks.size > 256) blocks.clear();
+      let b: Uint8Array | null = null;
+      try { b = await read(address + BigInt(k * BLOCK), BLOCK); } catch { b = null; }
+      blocks.set(k, b);
+    }
+    return blocks.get(k) ?? null;
+  };
   return {
     address,
-    read: async (off, len) => ({ bytes: await readExact(read, address + BigInt(off), len), known: new Uint8Array(len).fill(1) }),
+    read: async (off, len) => {
+      const k = Math.floor(off / BLOCK);
+      if (len <= BLOCK && Math.floor((off + len - 1) / BLOCK) === k) {
+        const b = await block(k);
+        const o = off - k * BLOCK;
+        if (b && b.length >= o + len) return { bytes: b.subarray(o, o + len), known: new Uint8Array(len).fill(1) };
+      }
+      return { bytes: await readExact(read, address + BigInt(off), len), known: new Uint8Array(len).fill(1) };
+    },
   };
 }
 
@@ -177,42 +197,45 @@ async function formatDims(v: ValueRef, element: TypeInfo, counts: (number | unde
   const rest = counts.slice(1);
   const inner = rest.reduce<number>((a, c) => a * (c ?? 0), 1) * sizeOf(element);
   if (rest.length === 0 && isCharType(element)) {
-    const shown = Math.min(n, limit);
-    const { bytes, known } = await v.src.read(v.offset, shown);
+    // gdb reads the whole array; we read up to what can be shown (runs may be long)
+    const avail = Math.min(n, limit * 64);
+    const { bytes, known } = await v.src.read(v.offset, avail);
     if (!allKnown(known)) return formatElements(v, element, n, 1, ctx, depth, rust, limit);
     let codes = [...bytes];
-    // gdb stops at the array's end; trailing NULs collapse (print null-stop is off)
-    if (shown === n && codes.length > 0 && codes[codes.length - 1] === 0) {
-      let end = codes.length;
-      while (end > 0 && codes[end - 1] === 0) end--;
-      const zeros = codes.length - end;
-      codes = codes.slice(0, end + (zeros > 1 ? zeros - 1 : 0));
-      if (codes.length === 0) return '""';
-    }
-    return formatCharRun(codes, n > limit);
+    // print null-stop is off: one trailing NUL (the terminator) is not shown
+    if (avail === n && codes.length > 0 && codes[codes.length - 1] === 0) codes = codes.slice(0, -1);
+    if (codes.length === 0) return '""';
+    return formatCharRun(codes, avail < n && codes.length >= avail, limit);
   }
   return formatElements(v, element, n, inner, ctx, depth, rust, limit, rest);
 }
 
-/** `{a, b, x <repeats 12 times>, ...}` over `n` elements of `stride` bytes. */
+/** gdb's array printing: byte-equal runs longer than 10 collapse to `x <repeats N times>` (a run
+ *  counts as 10 toward the 200-element limit); `...` when elements were left out. */
 async function formatElements(v: ValueRef, element: TypeInfo, n: number, stride: number, ctx: RenderContext, depth: number,
   rust: boolean, limit: number, rest: (number | undefined)[] = []): Promise<string> {
-  const items: string[] = [];
-  const shown = Math.min(n, limit);
-  for (let i = 0; i < shown; i++) {
-    const sub = new ValueRef(element, v.src, v.offset + i * stride);
-    items.push(rest.length ? await formatDims(sub, element, rest, ctx, depth + 1, rust) : await format(sub, ctx, depth + 1));
-  }
-  // runs of 10 or more equal elements print as `x <repeats N times>`
   const out: string[] = [];
-  for (let i = 0; i < items.length;) {
-    let j = i;
-    while (j < items.length && items[j] === items[i]) j++;
-    if (j - i >= 10) out.push(`${items[i]} <repeats ${j - i} times>`);
-    else for (let k = i; k < j; k++) out.push(items[k]);
-    i = j;
+  const elementBytes = async (i: number) => v.src.read(v.offset + i * stride, stride);
+  // equal contents: the same bytes where known, unknown (optimized out) at the same places
+  const same = (a: { bytes: Uint8Array; known: Uint8Array }, b: { bytes: Uint8Array; known: Uint8Array }) =>
+    a.known.every((x, k) => x === b.known[k] && (x === 0 || a.bytes[k] === b.bytes[k]));
+  let printed = 0, i = 0;
+  for (; i < n && printed < limit; printed++) {
+    const here = stride > 0 ? await elementBytes(i) : undefined;
+    let j = i + 1;
+    if (here) while (j < n && same(here, await elementBytes(j))) j++;
+    const sub = new ValueRef(element, v.src, v.offset + i * stride);
+    const text = rest.length ? await formatDims(sub, element, rest, ctx, depth + 1, rust) : await format(sub, ctx, depth + 1);
+    if (j - i > REPEAT_THRESHOLD) {
+      out.push(`${text} <repeats ${j - i} times>`);
+      printed += REPEAT_THRESHOLD - 1;
+      i = j;
+    } else {
+      out.push(text);
+      i++;
+    }
   }
-  const body = out.join(', ') + (n > limit ? '...' : '');
+  const body = out.join(', ') + (i < n ? '...' : '');
   return rust ? `[${body}]` : `{${body}}`;
 }
 

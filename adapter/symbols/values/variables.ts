@@ -5,7 +5,7 @@ import { evaluateLocation, evaluateValue, type ExprContext } from '../expr/eval'
 import { callSiteAt, callValueFor, entryRegister } from './entry';
 import { optimizedOut, type Location } from '../expr/location';
 import { locationAt, parseLocList } from '../loc/loclists';
-import { locationBytes, type MemoryReader } from './read';
+import { locationBytes, MemoryError, type MemoryReader } from './read';
 import { bytesSource, formatTopLevel, formatValue, memorySource, ValueRef, valueNode, type RenderContext, type ValueNode } from './render';
 import { scopesAt, type ScopeFrame } from './scope';
 import { sizeOf, strip, typeFromDie, typeOf, type TypeInfo } from './types';
@@ -118,6 +118,8 @@ export interface VariableValue {
   type: TypeInfo;
   location: Location;
   ref?: ValueRef;
+  /** Why the value cannot be shown (gdb's "Cannot access memory at address 0x…"). */
+  error?: string;
 }
 
 export async function readVariable(die: Die, frame: ScopeFrame | undefined, st: FrameState): Promise<VariableValue> {
@@ -130,8 +132,13 @@ export async function readVariable(die: Die, frame: ScopeFrame | undefined, st: 
     // Large aggregates stay in target memory and are read as far as they are shown.
     return { name, type, location, ref: new ValueRef(type, memorySource(location.address, st.readMemory)) };
   }
-  const bytes = await locationBytes(location, size, st.readMemory, r => st.registers.get(r));
-  return { name, type, location, ref: new ValueRef(type, bytesSource(bytes)) };
+  try {
+    const bytes = await locationBytes(location, size, st.readMemory, r => st.registers.get(r));
+    return { name, type, location, ref: new ValueRef(type, bytesSource(bytes)) };
+  } catch (e) {
+    if (e instanceof MemoryError) return { name, type, location, error: e.message };
+    throw e;
+  }
 }
 
 function renderCtx(st: FrameState): RenderContext {
@@ -140,19 +147,21 @@ function renderCtx(st: FrameState): RenderContext {
 
 /** `name = value` as gdb's `info locals` prints it. */
 export async function formatVariable(v: VariableValue, st: FrameState): Promise<string> {
+  if (v.error) return `${v.name} = <error: ${v.error}>`;
   if (!v.ref) return `${v.name} = <optimized out>`;
   return `${v.name} = ${await formatValue(v.ref, renderCtx(st))}`;
 }
 
 /** The value as gdb's `print` shows it (pointers with their type). */
 export async function printVariable(v: VariableValue, st: FrameState): Promise<string> {
+  if (v.error) return `<error: ${v.error}>`;
   if (!v.ref) return '<optimized out>';
   return formatTopLevel(v.ref, renderCtx(st));
 }
 
 /** A lazily expandable node for a variables view. */
 export async function variableNode(v: VariableValue, st: FrameState): Promise<ValueNode> {
-  if (!v.ref) return { name: v.name, type: v.type.name, value: '<optimized out>', childCount: 0, indexed: false, children: async () => [] };
+  if (!v.ref) return { name: v.name, type: v.type.name, value: v.error ? `<error: ${v.error}>` : '<optimized out>', childCount: 0, indexed: false, children: async () => [] };
   return valueNode(v.name, v.ref, renderCtx(st));
 }
 
