@@ -45,6 +45,8 @@ export class Runtime {
   lastThread: RspThreadId;
   private ended = false;
   private busy: Promise<void> = Promise.resolve();
+  /** Set by restart(): puts -no-reboot's 'shutdown' back once the VM stopped again. */
+  private restoreRebootAction: (() => Promise<void>) | undefined;
   /** Expression evaluation in a vCPU's context (conditions, log points); set by the inspector. */
   evaluate: (thread: RspThreadId, expr: string) => Promise<{ result: string; raw?: bigint }> =
     async (_t, expr) => { throw new ExoError('user', `cannot evaluate "${expr}" here`); };
@@ -104,6 +106,9 @@ export class Runtime {
       if (this.ended) return;
       if (r.kind === 'exited') { this.end(r.description); return; }
       if (r.kind === 'temp') r = { kind: 'stopped', reason: 'step', thread: r.thread, hitIds: [] };
+      const restore = this.restoreRebootAction;
+      this.restoreRebootAction = undefined;
+      if (restore) await restore().catch(() => { /* QMP gone: the session ends anyway */ });
       this.lastThread = r.thread;
       this.events.stopped(r);
     });
@@ -156,13 +161,20 @@ export class Runtime {
     return this.runner.whileStopped(work);
   }
 
-  /** QMP system_reset keeping breakpoints, then run as after launch. */
+  /**
+   * QMP system_reset keeping breakpoints, then run as after launch. SeaBIOS answers a warm reset
+   * with guest resets of its own, which -no-reboot would turn into an exit: the reboot action
+   * stays 'reset' until the next stop, then goes back to 'shutdown' (a kernel triple fault ends
+   * the session again).
+   */
   async restart(): Promise<void> {
     const qmp = this.parts.qmp;
     if (!qmp) throw new ExoError('user', 'Restart needs QMP, which only a launched QEMU has: in attach mode reset the VM yourself.');
     if (this.isRunning) await this.pause();
     await this.idle();
-    await qmp.systemReset({ noReboot: true });
+    await qmp.execute('set-action', { reboot: 'reset' });
+    this.restoreRebootAction = async () => { await qmp.execute('set-action', { reboot: 'shutdown' }); };
+    await qmp.execute('system_reset');
     this.continueAll();
   }
 
