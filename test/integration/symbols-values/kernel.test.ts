@@ -14,7 +14,9 @@ import { freePort, startQemu } from '../kernel/qemu';
 import { Fixture, memoryReader } from './oracle';
 
 const STATICS = ['exo::arch::x86_64::smp::EXO_CPU_COUNT', 'exo::arch::x86_64::smp::EXO_CPUS', 'exo::log::EXO_LOG_HEAD',
-  'exo::EXO_PROBE_COUNTER', 'exo::KERNEL_READY'];
+  'exo::EXO_PROBE_COUNTER', 'exo::KERNEL_READY', 'exo::log::EXO_LOG', 'exo::arch::x86_64::percpu::PERCPU',
+  'exo::arch::x86_64::gdt::TSSS', 'exo::arch::x86_64::idt::IDT', 'exo::arch::x86_64::pvh::CMDLINE', 'exo::serial::SERIAL',
+  'exo::memory::paging::KERNEL_CR3', 'exo::arch::x86_64::smp::ONLINE_MASK'];
 
 describe('Exo-OS frames and values vs gdb', function () {
   this.timeout(240_000);
