@@ -7,7 +7,7 @@ import type { DebugLineOffset } from '../dwarf/offsets';
 import type { Unit } from '../dwarf/unit';
 import type { SymbolFile } from '../symbolfile';
 
-interface FileIndex { byName: Map<string, number[]>; programs: number[]; unitOf: Map<number, Unit | null> }
+interface FileIndex { byName: Map<string, number[]>; programs: number[]; unitOf: Map<number, Unit | null>; error?: unknown }
 const indexes = new WeakMap<SymbolFile, FileIndex>();
 
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
@@ -22,7 +22,7 @@ function build(sf: SymbolFile): FileIndex {
     let lp: LineProgram;
     try {
       lp = LineProgram.parse(sec, off as DebugLineOffset, { addressSize: addr, sections: sf.dwarf.sections, lineStrCache });
-    } catch { break; } // the rest cannot be walked; units found so far still answer
+    } catch (e) { idx.error = e; break; } // the rest cannot be walked; units found so far still answer
     const i = idx.programs.length;
     idx.programs.push(off);
     const seen = new Set<string>();
@@ -62,5 +62,7 @@ export function unitsWithFile(sf: SymbolFile, file: string): Unit[] {
     const u = unitFor(sf, idx, i);
     if (u) out.push(u);
   }
+  // Not found, and part of .debug_line is unreadable: say so rather than "no such file".
+  if (!out.length && idx.error) throw idx.error;
   return out;
 }
