@@ -272,10 +272,17 @@ export class Evaluator {
     }
     if (['&', '|', '^', '%', '>>', '<<'].includes(op)) {
       // Address masking (`p & ~0xfff`) is common in kernels: treat the pointer as an unsigned long.
-      const a = l.bits!, b = wrap(signedValue(r.bits!, r.type), T.ulong);
-      const ua = wrap(signedValue(a, l.type), T.ulong);
-      const v = op === '&' ? ua & b : op === '|' ? ua | b : op === '^' ? ua ^ b : op === '%' ? (b === 0n ? (() => { throw userErr('division by zero'); })() : ua % b) : op === '>>' ? ua >> b : ua << b;
-      return rvalue(T.ulong, v);
+      const a = wrap(signedValue(l.bits!, l.type), T.ulong), b = wrap(signedValue(r.bits!, r.type), T.ulong);
+      switch (op) {
+        case '&': return rvalue(T.ulong, a & b);
+        case '|': return rvalue(T.ulong, a | b);
+        case '^': return rvalue(T.ulong, a ^ b);
+        case '>>': return rvalue(T.ulong, a >> (b & 127n));
+        case '<<': return rvalue(T.ulong, a << (b & 127n));
+        default:
+          if (b === 0n) throw userErr('division by zero');
+          return rvalue(T.ulong, a % b);
+      }
     }
     throw userErr(`operator ${op} is not defined on a pointer`);
   }

@@ -115,6 +115,11 @@ describe('eval/evaluator: memory, structs, pointers, arrays', () => {
     assert.equal(formatValue(await ev.evaluate('((u64 *)0x3000)[0] + 1')), '42');
     assert.equal(formatValue(await ev.evaluate('*(u64 *)vp')), '41');
     assert.equal((await ev.evaluate('(u64)&task0 & ~0xfff')).bits, 0x1000n);
+    assert.equal((await ev.evaluate('task0.next & ~0xfff')).bits, 0x1000n);
+    assert.equal((await ev.evaluate('0xff & task0.next')).bits, 0x18n);
+    assert.equal((await ev.evaluate('task0.next >> 4')).bits, 0x101n);
+    await assert.rejects(ev.evaluate('task0.next % 0'), /division by zero/);
+    await assert.rejects(ev.evaluate('task0.next * 2'), /operator \* is not defined on a pointer/);
     assert.equal(formatValue(await ev.evaluate('task0.next != 0')), '1');
   });
   it('follows Rust paths, references with ".", tuple fields and enums', async () => {
