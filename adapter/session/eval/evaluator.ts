@@ -305,7 +305,10 @@ export class Evaluator {
   private async member(obj: Value, field: string, arrow: boolean): Promise<Value> {
     let o = obj;
     // `->` on a pointer, and `.` through pointers too: Rust references are pointers in DWARF.
-    while (o.type.kind === 'pointer') o = this.deref(await this.load(o));
+    for (let depth = 0; o.type.kind === 'pointer'; depth++) {
+      if (depth >= 8) throw userErr(`'${field}': more than 8 levels of pointers to follow`);
+      o = this.deref(await this.load(o));
+    }
     if (arrow && obj.type.kind !== 'pointer') throw userErr(`'->' needs a pointer, but the left side is a ${typeName(obj.type)}: use '.'`);
     if (o.type.kind !== 'struct') throw userErr(`${typeName(o.type)} has no fields (looking for '${field}')`);
     const f = o.type.fields().find(x => x.name === field);
