@@ -70,7 +70,7 @@ function prologueEndPc(lt: CuLineTable, fn: FunctionInfo): bigint | undefined {
 function skipPrologueUsingSal(lt: CuLineTable, fn: FunctionInfo): bigint | undefined {
   const range = fn.ranges.find(r => fn.entry >= r.low && fn.entry < r.high) ?? fn.ranges[0];
   const start = range.low, end = range.high;
-  let sal = lt.lookup(start);
+  const sal = lt.lookup(start);
   if (!sal) return undefined;
   const t = lt.subfiles.get(sal.file)!;
   const salOff = lt.offsetOf(sal.pc), startOff = lt.offsetOf(start);
@@ -78,12 +78,6 @@ function skipPrologueUsingSal(lt: CuLineTable, fn: FunctionInfo): bigint | undef
   while (idx + 1 < t.length && (t.pcs[idx] !== salOff || t.lines[idx] === 0)) idx++;
   if (idx + 1 < t.length && t.lines[idx + 1] !== 0 && t.pcs[idx + 1] === startOff) return start;
   if (sal.end === undefined || sal.end >= end) return undefined;
-  // Lines that go backwards right after the first one were scheduled into the prologue.
-  for (let n = 0; n < 64 && sal.end !== undefined && sal.end < end; n++) {
-    const next = lt.lookup(sal.end);
-    if (!next || next.line === 0 || next.line >= sal.line || next.end === undefined || next.end > end) break;
-    sal = next;
-  }
   return sal.end;
 }
 

@@ -2,7 +2,7 @@
 // compares its answers with SymbolFile's. Mismatches are returned as readable lines.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { hex } from '../../../adapter/common/hex';
 import type { SymbolFile } from '../../../adapter/symbols';
 
@@ -75,7 +75,8 @@ export function comparePcs(sf: SymbolFile, a: OracleAnswers, pcs: bigint[]): str
   for (const pc of pcs) {
     const g = a.pcs[hex(pc)];
     const ours = sf.addressInfo(pc);
-    const gdbView = `${g.file ?? '?'}:${g.line ?? 0} [${g.functions.join(' < ')}]`;
+    // gdb leaves `..` in paths of files it cannot find on disk; we normalize them.
+    const gdbView = `${g.file ? posix.normalize(g.file) : '?'}:${g.line ?? 0} [${g.functions.join(' < ')}]`;
     const fnChain = ours.function ? [...ours.inlined.map(i => i.function), ours.function.name] : [];
     const ourView = `${ours.file ?? '?'}:${ours.line ?? 0} [${fnChain.join(' < ')}]`;
     if (gdbView !== ourView) bad.push(`${hex(pc)}: gdb ${gdbView} | ours ${ourView}`);
