@@ -1,4 +1,4 @@
-// Oracle test: the C fixture built by gcc 12 (DWARF 5) at -O0 and -O2; every function breakpoint,
+// Oracle test: the C fixture built by gcc 12 at -O0 and -O2 (DWARF 5, and DWARF 4 for .debug_ranges/.debug_loc); every function breakpoint,
 // every FILE:LINE breakpoint and `info line`, and every code address must agree with gdb.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,8 +12,8 @@ const SOURCES = ['oracle_main.c', 'oracle_util.c'];
 const FILES = ['oracle_main.c', 'oracle_util.c', 'oracle.h'];
 const FUNCTIONS = ['main', 'fib', 'classify', 'loop_sum', 'twice', 'thrice', 'apply_all', 'nested_blocks', 'util_sum', 'util_walk', 'clamp', 'manhattan', 'no_such_function'];
 
-for (const opt of ['-O0', '-O2']) {
-  describe(`symbols vs gdb: C fixture gcc ${opt} -g (DWARF 5)`, function () {
+for (const [opt, dwarf] of [['-O0', '-gdwarf-5'], ['-O2', '-gdwarf-5'], ['-O2', '-gdwarf-4']]) {
+  describe(`symbols vs gdb: C fixture gcc ${opt} ${dwarf}`, function () {
     this.timeout(180_000);
     let dir: string, elf: string, sf: SymbolFile, answers: OracleAnswers;
     const lineSpecs: string[] = [];
@@ -21,8 +21,8 @@ for (const opt of ['-O0', '-O2']) {
 
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'exo-sym-oracle-'));
-      elf = join(dir, `oracle${opt}`);
-      const cc = spawnSync('gcc', ['-g', '-gdwarf-5', opt, '-o', elf, ...SOURCES.map(s => join(FIXTURES, s))], { encoding: 'utf8' });
+      elf = join(dir, `oracle${opt}${dwarf}`);
+      const cc = spawnSync('gcc', ['-g', dwarf, opt, '-o', elf, ...SOURCES.map(s => join(FIXTURES, s))], { encoding: 'utf8' });
       assert.equal(cc.status, 0, `gcc failed: ${cc.stderr}`);
       sf = SymbolFile.open(elf);
       for (const f of FILES) {
