@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `exo-debug` command line: dispatches to the subcommand that owns each job.
+import { VIEW_HELP } from './cli/help';
 import { describeError } from './common/errors';
 
 type Subcommand = { summary: string; run: (args: string[]) => Promise<number> };
@@ -9,6 +10,14 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'resolve ELF FUNC|FILE:LINE… | addr2line ELF ADDR…  (symbol reader; --json)',
     run: async args => (await import('./symbols/cli')).runSymbolsCli(args),
   },
+  demo: {
+    summary: '[--json] [--no-build] [--verbose]  build Exo-OS, boot 4 CPUs, print CPUs, page tables, ELF mappings, COW faults',
+    run: async args => (await import('./cli/demo')).runDemo(args),
+  },
+  ...Object.fromEntries(['cpus', 'pagetables', 'translate', 'elf', 'cow'].map(cmd => [cmd, {
+    summary: `${VIEW_HELP[cmd]}  (--attach host:port --symbols ELF | fresh launch; --json)`,
+    run: async (args: string[]) => (await import('./cli/views')).runViewCli(cmd, args),
+  }])),
 };
 
 function usage(): string {
