@@ -27,6 +27,11 @@ export interface DisassembleOptions {
 
 let loading: Promise<void> | undefined;
 
+/** Bytes and instructions per capstone call (see disassemble); x86 instructions are ≤ 15 bytes. */
+const CHUNK_BYTES = 4096;
+const CHUNK_INSNS = 1024;
+const MAX_INSN_BYTES = 15;
+
 /** Loads the wasm module once per process; later calls share the same promise. */
 export function ensureCapstone(): Promise<void> {
   loading ??= loadCapstone().catch((e: unknown) => {
@@ -77,13 +82,17 @@ export class Disassembler {
     let off = 0;
     while (off < bytes.length && out.length < max) {
       const address = BigInt.asUintN(64, base + BigInt(off));
+      // Bounded calls: capstone-wasm passes the input on its 64 KiB stack and allocates every
+      // instruction at once; ~30,000 instructions in one call abort the module for good.
+      const chunk = bytes.subarray(off, off + CHUNK_BYTES);
+      const atEnd = off + chunk.length >= bytes.length;
       let decoded: ReturnType<Capstone['disasm']> = [];
       try {
-        const want = Number.isFinite(max) ? max - out.length : 0;
-        decoded = cs.disasm(bytes.subarray(off), { address: address & addrMask, count: want });
+        decoded = cs.disasm(chunk, { address: address & addrMask, count: Math.min(max - out.length, CHUNK_INSNS) });
       } catch {
         decoded = []; // capstone throws when the first instruction is invalid
       }
+      const start = off;
       for (const insn of decoded) {
         const at = BigInt.asUintN(64, base + BigInt(off));
         const operands = insn.opStr;
@@ -98,7 +107,11 @@ export class Disassembler {
         });
         off += insn.size;
       }
-      if (off < bytes.length && out.length < max) {
+      const consumed = off - start;
+      // Decoding stopped inside the chunk: either the instruction count was reached, or an
+      // instruction straddles the chunk's end (decode it in the next round), or it is invalid.
+      const straddles = !atEnd && consumed > chunk.length - MAX_INSN_BYTES && consumed > 0;
+      if (off < bytes.length && out.length < max && decoded.length < CHUNK_INSNS && !straddles) {
         out.push({ address: BigInt.asUintN(64, base + BigInt(off)), bytes: bytes.slice(off, off + 1), mnemonic: '(bad)', operands: '', text: '(bad)', length: 1, invalid: true });
         off += 1;
       }

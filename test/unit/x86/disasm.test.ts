@@ -122,6 +122,20 @@ describe('x86/disasm: capstone agrees with objdump', function () {
     assert.equal(movcr3.text, 'mov cr3, rax');
     assert.equal(movcr3.address, 0xffffffff80000003n);
   });
+  it('decodes 100 KiB in one request without exhausting capstone (chunked, instructions straddling chunks)', () => {
+    // movabs rax, imm64 (10) ; lea rdi, [rip + 0x10] (7) ; nop (1): 18 bytes, so chunk ends fall mid-instruction.
+    const pattern = [0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0x48, 0x8d, 0x3d, 0x10, 0, 0, 0, 0x90];
+    const reps = 6000;
+    const bytes = new Uint8Array(pattern.length * reps);
+    for (let i = 0; i < reps; i++) bytes.set(pattern, i * pattern.length);
+    const ins = dis.disassemble(bytes, 0xffffffff80000000n, 64);
+    assert.equal(ins.length, reps * 3);
+    assert.equal(ins.filter(i => i.invalid).length, 0);
+    assert.deepEqual(ins.slice(-3).map(i => i.mnemonic), ['movabs', 'lea', 'nop']);
+    assert.equal(ins.at(-1)!.address, 0xffffffff80000000n + BigInt(bytes.length - 1));
+    // The module still works afterwards.
+    assert.equal(dis.disassemble(Uint8Array.of(0x0f, 0x01, 0xf8), 0n, 64)[0].text, 'swapgs');
+  });
   it('turns undecodable bytes into (bad) and continues; honours count', () => {
     const ins = dis.disassemble(Uint8Array.of(0x90, 0x06, 0x90, 0xc3), 0x1000n, 64);
     assert.deepEqual(ins.map(i => i.text), ['nop', '(bad)', 'nop', 'ret']);
