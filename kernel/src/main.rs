@@ -10,9 +10,14 @@ extern crate alloc;
 pub mod serial;
 pub mod acpi;
 pub mod arch;
+pub mod fs;
+pub mod loader;
 pub mod log;
 pub mod memory;
+pub mod proc;
+pub mod sched;
 pub mod sync;
+pub mod syscall;
 #[cfg(feature = "test-runner")]
 pub mod tests;
 
@@ -55,11 +60,33 @@ pub extern "C" fn kmain(start_info_phys: u64) -> ! {
     unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(EXO_PROBE_COUNTER), probe) }; // #BP:probe_write
     KERNEL_READY.store(true, Ordering::Release);
     crash_on_request(pvh::cmdline());
+    sched::init();
+    start_init(&boot);
 
     #[cfg(feature = "test-runner")]
     tests::run_all();
 
     smp::idle_loop()
+}
+
+/// With an initrd (`qemu -initrd`), mounts it and starts /bin/init on CPU 0 (it runs once this
+/// CPU idles). Without one the kernel just idles, as in part 1.
+fn start_init(boot: &pvh::BootInfo) {
+    let Some((phys, len)) = boot.initrd else { return };
+    match fs::init(phys, len) {
+        Ok(n) => println!("exo: initrd: {} entries ({} bytes at {:#x})", n, len, phys),
+        Err(e) => {
+            println!("exo: initrd: not a cpio newc archive: {:?}", e);
+            return;
+        }
+    }
+    if cfg!(feature = "test-runner") {
+        return; // the in-QEMU tests run instead
+    }
+    match syscall::exec::spawn("/bin/init", &["init"], 0) {
+        Ok(pid) => println!("exo: started /bin/init as pid {}", pid),
+        Err(e) => println!("exo: cannot start /bin/init: error {}", e),
+    }
 }
 
 /// A small, never-inlined function with parameters and locals for the debugger's stepping and

@@ -54,6 +54,19 @@ pub fn _print(args: fmt::Arguments) {
     let _ = SERIAL.lock().write_fmt(args);
 }
 
+/// Writes raw bytes (user output through /dev/console) as one unit.
+pub fn write_bytes(data: &[u8]) {
+    let _guard = crate::arch::x86_64::cpu::InterruptGuard::new();
+    let _lock = SERIAL.lock();
+    for &b in data {
+        if b == b'\n' {
+            put_byte(b'\r');
+        }
+        put_byte(b);
+        crate::log::push(b);
+    }
+}
+
 /// Prints without taking the lock (the holder may be the CPU that panicked).
 pub fn emergency_println(args: fmt::Arguments) {
     let mut s = Serial;

@@ -49,7 +49,13 @@ pub fn init(boot: &BootInfo) {
         }
         top = top.max(end);
         let mut p = start;
+        let (rd_start, rd_end) = boot.initrd.map(|(s, n)| (s, s + n)).unwrap_or((0, 0));
         while p < end {
+            // The initrd (PVH module) stays where QEMU put it: the VFS reads it in place.
+            if p + PAGE_SIZE > rd_start && p < rd_end {
+                p += PAGE_SIZE;
+                continue;
+            }
             t.refcounts[(p / PAGE_SIZE) as usize] = FREE;
             t.free += 1;
             p += PAGE_SIZE;

@@ -1,6 +1,7 @@
 //! Memory management: physical frames with reference counts, 4-level paging with TLB
 //! shootdown, guarded kernel stacks and the kernel heap.
 pub mod addr;
+pub mod cow;
 pub mod frame;
 pub mod heap;
 pub mod layout;

@@ -21,7 +21,8 @@ pub fn all_gates_use_ist() -> TestResult {
     for v in 0..256 {
         let (ist, addr, present) = stubs_ok(v);
         check!(present, "vector {} not present", v);
-        check!(ist != 0, "vector {} runs on the interrupted stack (red zone!)", v);
+        // The syscall gate is entered from ring 3 only, onto TSS.rsp0 (no red zone there).
+        check!(ist != 0 || v == idt::SYSCALL_VECTOR, "vector {} runs on the interrupted stack (red zone!)", v);
         check!(addr == first + 16 * v as u64, "vector {} handler {:#x}", v, addr);
     }
     for cpu in 0..smp::cpu_count() {

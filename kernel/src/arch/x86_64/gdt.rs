@@ -10,6 +10,9 @@ use core::ptr::addr_of_mut;
 pub const KERNEL_CS: u16 = 0x08;
 pub const KERNEL_DS: u16 = 0x10;
 pub const TSS_SEL: u16 = 0x28;
+/// Ring-3 selectors (RPL 3) of the user code and data descriptors.
+pub const USER_DS: u16 = 0x18 | 3;
+pub const USER_CS: u16 = 0x20 | 3;
 
 pub const IST_EXCEPTION: u8 = 1;
 pub const IST_DOUBLE_FAULT: u8 = 2;
@@ -98,6 +101,13 @@ pub fn prepare_tss(cpu: usize) {
 pub fn load_tss() {
     // SAFETY: the GDT of this CPU has an available TSS descriptor at TSS_SEL.
     unsafe { asm!("ltr {0:x}", in(reg) TSS_SEL, options(nostack, preserves_flags)) };
+}
+
+/// Sets the ring-0 stack CPU `cpu` switches to on an interrupt from ring 3 without IST (the
+/// syscall gate).
+pub fn set_rsp0(cpu: usize, top: u64) {
+    // SAFETY: a plain write of a packed field; the CPU reads it only on a ring 3 -> 0 switch.
+    unsafe { core::ptr::write_unaligned(core::ptr::addr_of_mut!(TSSS[cpu].rsp[0]), top) };
 }
 
 /// The IST stack tops of CPU `cpu` (for tests).

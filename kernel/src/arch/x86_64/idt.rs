@@ -24,9 +24,15 @@ extern "C" {
     static isr_stubs: u8;
 }
 
+/// `int 0x80`: the system call gate (DPL 3).
+pub const SYSCALL_VECTOR: usize = 0x80;
+
 /// Which IST a vector uses.
 pub fn ist_for(vector: usize) -> u8 {
     match vector {
+        // Only reachable from ring 3 (`int 0x80`): runs on the CPU's TSS.rsp0 stack, so the
+        // handler may enable interrupts without a nested interrupt reusing its stack.
+        SYSCALL_VECTOR => 0,
         2 | 18 => IST_NMI,
         8 => IST_DOUBLE_FAULT,
         0..=31 => IST_EXCEPTION,
@@ -45,7 +51,8 @@ pub fn init() {
                 offset_lo: handler as u16,
                 selector: KERNEL_CS,
                 ist: ist_for(v),
-                type_attr: 0x8E, // present, DPL 0, 64-bit interrupt gate (IF cleared on entry)
+                // present, DPL 0 (DPL 3 for the syscall gate), 64-bit interrupt gate (IF cleared)
+                type_attr: if v == SYSCALL_VECTOR { 0xEE } else { 0x8E },
                 offset_mid: (handler >> 16) as u16,
                 offset_hi: (handler >> 32) as u32,
                 zero: 0,

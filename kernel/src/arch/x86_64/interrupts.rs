@@ -7,7 +7,7 @@ use core::sync::atomic::Ordering;
 
 /// What isr_common pushed, lowest address first.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct InterruptFrame {
     pub r15: u64,
     pub r14: u64,
@@ -54,9 +54,14 @@ extern "C" {
 }
 
 #[no_mangle]
-extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
+extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame, fx: *mut u8) {
     let vector = frame.vector;
     if vector == PAGE_FAULT && try_probe_fixup(frame) {
+        return;
+    }
+    if vector < 32 && frame.cs & 3 == 3 {
+        // From a user process: COW faults are resolved, anything else ends the process.
+        crate::sched::user_exception(frame, fx);
         return;
     }
     match vector {
@@ -64,16 +69,19 @@ extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame) {
         v if v == apic::TIMER_VECTOR as u64 => {
             timer_tick(frame);
             apic::eoi();
+            crate::sched::on_tick(frame, fx);
         }
+        v if v == super::idt::SYSCALL_VECTOR as u64 => crate::syscall::dispatch(frame, fx),
         v if v == smp::ipi::TLB_SHOOTDOWN as u64 => {
             tlb::handle_shootdown_ipi();
             smp::this_cpu_info().ipis_received.fetch_add(1, Ordering::Relaxed);
             apic::eoi();
         }
         v if v == smp::ipi::RESCHEDULE as u64 => {
-            // Wakes the idle loop, which runs any work queued for this CPU.
+            // Wakes the idle loop, which runs any work queued for this CPU, or the scheduler.
             smp::this_cpu_info().ipis_received.fetch_add(1, Ordering::Relaxed);
             apic::eoi();
+            crate::sched::on_resched(frame, fx);
         }
         v if v == smp::ipi::PANIC as u64 => {
             smp::mark_offline();

@@ -44,6 +44,18 @@ pub struct BootInfo {
     pub rsdp: u64,
     pub nr_modules: u32,
     pub modlist: u64,
+    /// Physical (start, size) of the first PVH module (`qemu -initrd`), if any.
+    pub initrd: Option<(u64, u64)>,
+}
+
+/// `hvm_modlist_entry` of the PVH ABI.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct ModlistEntry {
+    paddr: u64,
+    size: u64,
+    cmdline_paddr: u64,
+    reserved: u64,
 }
 
 const CMDLINE_MAX: usize = 256;
@@ -91,7 +103,15 @@ pub fn parse(phys: u64) -> BootInfo {
         rsdp: si.rsdp_paddr,
         nr_modules: si.nr_modules,
         modlist: si.modlist_paddr,
+        initrd: None,
     };
+    if si.nr_modules > 0 && si.modlist_paddr != 0 {
+        // SAFETY: nr_modules entries follow modlist_paddr, per the PVH ABI (low memory).
+        let m = unsafe { *(phys_to_virt(si.modlist_paddr) as *const ModlistEntry) };
+        if m.size > 0 {
+            info.initrd = Some((m.paddr, m.size));
+        }
+    }
     if si.version >= 1 && si.memmap_paddr != 0 {
         let n = (si.memmap_entries as usize).min(MAX_MEMMAP);
         let entries = phys_to_virt(si.memmap_paddr) as *const MemmapEntry;

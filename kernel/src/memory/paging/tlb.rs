@@ -49,7 +49,13 @@ const SHOOTDOWN_TIMEOUT_MS: u64 = 10_000;
 pub fn shootdown(start: VirtAddr, num_pages: u64) {
     invalidate_tlb_range(start, num_pages);
     let me = smp::current_cpu_index();
-    let targets = smp::online_mask() & !(1u64 << me);
+    shootdown_cpus(start, num_pages, smp::online_mask() & !(1u64 << me));
+}
+
+/// Flushes the range on the CPUs of `targets` (not the caller: it flushes its own) and waits
+/// until they all did. User address spaces use it with the CPUs that have them loaded.
+pub fn shootdown_cpus(start: VirtAddr, num_pages: u64, targets: u64) {
+    let targets = targets & smp::online_mask() & !(1u64 << smp::current_cpu_index());
     if targets == 0 || num_pages == 0 {
         return;
     }

@@ -1,6 +1,6 @@
 /* Interrupt entry: 256 stubs of 16 bytes (stub i at isr_stubs + 16*i) push a uniform
    (vector, error code) pair, then isr_common saves the GPRs and the SSE state (core uses SSE)
-   and calls interrupt_dispatch(frame). Every gate runs on an IST stack (red zone). */
+   and calls interrupt_dispatch(frame, fxsave area). Every gate runs on an IST stack (red zone). */
 
     .section .text.isr, "ax", @progbits
     .global isr_stubs
@@ -85,6 +85,7 @@ isr_common:
     and $-16, %rsp
     sub $512, %rsp
     fxsave (%rsp)
+    mov %rsp, %rsi                  /* 2nd argument: the saved SSE state (context switches) */
     call interrupt_dispatch
     fxrstor (%rsp)
     mov %rbx, %rsp
