@@ -4,4 +4,4 @@ export { locationBytes, MemoryError, type MemoryReader, type RegisterReader, typ
 export { formatValue, formatTopLevel, valueNode, ValueRef, bytesSource, memorySource, type RenderContext, type ValueNode, type ValueSource } from './render';
 export { scopesAt, unitForPc, subprogramAt, type ScopeFrame } from './scope';
 export { readVariable, variableLocation, formatVariable, printVariable, variableNode, describeFrame, type FrameState, type VariableValue } from './variables';
-export { GlobalIndex, readGlobal } from './globals';
+export { GlobalIndex, readGlobal, type SymbolLookup } from './globals';

@@ -159,7 +159,8 @@ function build(die: Die, depth: number): TypeInfo {
       return { kind: 'typedef', name: name ?? '?', target };
     case DW_TAG.const_type: case DW_TAG.volatile_type: case DW_TAG.restrict_type: case DW_TAG.atomic_type: {
       const qualifier = die.tag === DW_TAG.const_type ? 'const' : die.tag === DW_TAG.volatile_type ? 'volatile' : die.tag === DW_TAG.restrict_type ? 'restrict' : 'atomic';
-      return { kind: 'qualified', qualifier, target, get name() { return `${qualifier} ${target().name}`; } };
+      // C puts an array's qualifiers on its elements: `const char []`, not `const const char []`
+      return { kind: 'qualified', qualifier, target, get name() { const n = target().name; return n.startsWith(`${qualifier} `) ? n : `${qualifier} ${n}`; } };
     }
     case DW_TAG.subroutine_type: case DW_TAG.subprogram:
       return { kind: 'function', name: name ?? functionTypeName(die, depth) };

@@ -46,7 +46,7 @@ function exprContext(die: Die, frame: ScopeFrame | undefined, st: FrameState, de
     const reg = entryRegister(sub);
     const caller = st.caller;
     if (reg === undefined || !caller || depth >= MAX_ENTRY_DEPTH) return undefined;
-    const site = callSiteAt(unit.dwarf, st.caller === undefined ? 0n : caller.pc);
+    const site = callSiteAt(unit.dwarf, caller.pc);
     const cv = site && callValueFor(site, reg);
     if (!cv) return undefined;
     const callerScope = scopesAt(unit.dwarf, caller.innermost ? caller.pc : caller.pc - 1n).at(-1);
@@ -122,10 +122,11 @@ export interface VariableValue {
   error?: string;
 }
 
-export async function readVariable(die: Die, frame: ScopeFrame | undefined, st: FrameState): Promise<VariableValue> {
+/** Reads a variable; `at` overrides its DWARF location (an ELF symbol's address for an extern). */
+export async function readVariable(die: Die, frame: ScopeFrame | undefined, st: FrameState, at?: Location): Promise<VariableValue> {
   const name = die.name() ?? '?';
   const type = variableType(die);
-  const location = await variableLocation(die, frame, st);
+  const location = at ?? await variableLocation(die, frame, st);
   if (location.kind === 'optimizedOut' || location.kind === 'implicitPointer') return { name, type, location };
   const size = sizeOf(type);
   if (location.kind === 'memory' && size > 4096) {
