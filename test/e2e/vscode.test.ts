@@ -5,16 +5,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { openWorkbench, type Workbench } from './harness/browser';
+import { loadWorkbench, openWorkbench, type Workbench } from './harness/browser';
 import { pidAlive, qemuDescendants } from './harness/proc';
 import { startCodeServer, type CodeServer } from './harness/server';
 import { ensureE2eTools } from './harness/tools';
 import { packageVsix, ROOT } from './harness/vsix';
 import {
-  activeTabTitle, callStackRows, closeQuickInput, cursorLine, debugToolbarVisible, highlightedLine, launchConfigEntries,
+  activeTabTitle, breakpointLines, callStackRows, closeQuickInput, cursorLine, debugToolbarVisible, failOnDialog, highlightedLine, launchConfigEntries,
   openFileAtLine, pickItem, pollUntil, quickPickLabels, runCommand, selectLaunchConfig, UI_WAIT_MS,
 } from './harness/workbench';
-import { BREAKPOINT_CONFIG, ENTRY_CONFIG, findMarker, KERNEL_ELF, writeWorkspace } from './harness/workspace';
+import { BREAKPOINT_CONFIG, ENTRY_CONFIG, findMarker, KERNEL_ELF, writeWorkspace, type Marker } from './harness/workspace';
 
 /** Screenshots and the code-server log of failed tests land here (gitignored). */
 const ARTIFACTS = path.join(ROOT, '.test-tmp', 'e2e');
@@ -50,7 +50,7 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
     server = await startCodeServer(tools, base, vsix, workspace);
     log(`code-server up (extension installed) in ${((Date.now() - t) / 1000).toFixed(1)} s at ${server.url}`);
     t = Date.now();
-    wb = await openWorkbench(tools, server.url, workspace);
+    wb = await openWorkbench(tools, server.url, { workspace });
     log(`workbench loaded in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   });
 
@@ -105,7 +105,7 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
     await selectLaunchConfig(page(), `${ENTRY_CONFIG} (workspace)`);
     const t0 = Date.now();
     await page().keyboard.press('F5');
-    const threads = await pollUntil('"Paused on entry" in the Call Stack', () => threadRows(page()),
+    const threads = await pollUntil('"Paused on entry" in the Call Stack', async () => { await failOnDialog(page()); return threadRows(page()); },
       rows => rows.some(r => /paused on entry/i.test(r)), UI_WAIT_MS);
     log(`F5 → paused on entry in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(threads)}`);
     const all = await pollUntil('4 threads', () => threadRows(page()), rows => rows.length >= 4);
@@ -115,26 +115,51 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
     await stopAndExpectNoQemu(qemu);
   });
 
-  it('a breakpoint set in the editor on #BP:kmain is hit after F5 and shown as the current line', async function () {
-    this.timeout(4 * 60_000);
-    const marker = findMarker('kmain');
+  /** Opens the marker's file at its line and toggles a breakpoint there with F9. */
+  async function setBreakpointAtMarker(name: string): Promise<Marker> {
+    const marker = findMarker(name);
     await openFileAtLine(page(), marker.relPath, marker.line);
     await page().keyboard.press('F9');
-    await pollUntil('the breakpoint in the Breakpoints view', async () => (await page().locator('.debug-breakpoints .monaco-list-row').allInnerTexts()).join('|'),
-      t => t.includes(path.basename(marker.relPath)) && t.includes(String(marker.line)));
-    await selectLaunchConfig(page(), `${BREAKPOINT_CONFIG} (workspace)`);
-    const t0 = Date.now();
-    await page().keyboard.press('F5');
-    await pollUntil('"Paused on breakpoint" in the Call Stack', () => threadRows(page()), rows => rows.some(r => /paused on breakpoint/i.test(r)));
+    await pollUntil('the breakpoint glyph on the marker line', () => breakpointLines(page()), lines => lines.includes(marker.line));
+    return marker;
+  }
+
+  /** After F5: stopped on the breakpoint in `fn` at the marker, shown as the editor's current line. */
+  async function expectStoppedAt(marker: Marker, fn: string, t0: number): Promise<void> {
+    await pollUntil('"Paused on breakpoint" in the Call Stack', async () => { await failOnDialog(page()); return threadRows(page()); },
+      rows => rows.some(r => /paused on breakpoint/i.test(r)));
     log(`F5 → paused on breakpoint in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const file = path.basename(marker.relPath);
     const frames = await callStackRows(page());
     const top = frames.find(r => threadName(r) === undefined);
-    assert.match(top ?? '', new RegExp(`kmain ${file.replace('.', '\\.')} ${marker.line}(:\\d+)?$`), `top frame: ${JSON.stringify(frames)}`);
+    assert.match(top ?? '', new RegExp(`${fn} ${file.replace('.', '\\.')} ${marker.line}(:\\d+)?$`), `top frame: ${JSON.stringify(frames)}`);
     await pollUntil(`${file} as the active editor`, () => activeTabTitle(page()), t => t === file);
     await pollUntil('the cursor on the marker line', () => cursorLine(page()), l => l === marker.line);
     const highlighted = await pollUntil('the current-line highlight', () => highlightedLine(page()), l => l !== undefined);
     assert.equal(highlighted, marker.line, 'the editor highlights the marker line as the current one');
+  }
+
+  it('a breakpoint set in the editor on #BP:kmain is hit after F5 and shown as the current line', async function () {
+    this.timeout(4 * 60_000);
+    const marker = await setBreakpointAtMarker('kmain');
+    await selectLaunchConfig(page(), `${BREAKPOINT_CONFIG} (workspace)`);
+    const t0 = Date.now();
+    await page().keyboard.press('F5');
+    await expectStoppedAt(marker, 'kmain', t0);
     await stopAndExpectNoQemu(qemuDescendants(server?.pid ?? -1));
+  });
+
+  it('F5 in the repository folder without a launch.json builds and debugs Exo-OS to #BP:kmain', async function () {
+    this.timeout(5 * 60_000);
+    assert.ok(!fs.existsSync(path.join(ROOT, '.vscode', 'launch.json')), 'this scenario needs a checkout without .vscode/launch.json');
+    assert.ok(server, 'code-server is not running');
+    await loadWorkbench(page(), server.url, { folder: ROOT });
+    // F5 picks the debugger from the active editor's language (rust → exo-kernel) and the
+    // extension's provider fills in the default Exo-OS configuration (npm run build:kernel first).
+    const marker = await setBreakpointAtMarker('kmain');
+    const t0 = Date.now();
+    await page().keyboard.press('F5');
+    await expectStoppedAt(marker, 'kmain', t0);
+    await stopAndExpectNoQemu(qemuDescendants(server.pid));
   });
 });

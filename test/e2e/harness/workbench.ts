@@ -114,23 +114,34 @@ export async function activeTabTitle(page: Page): Promise<string> {
 }
 
 /**
- * The line number printed beside the debugger's "current line" highlight in the visible
- * editor (matched by screen position), or undefined when no line is highlighted.
+ * Line numbers of the visible editor's lines that carry an element matching `selector` (a
+ * decoration or a glyph), matched by screen position against the line numbers in the margin.
  */
-export async function highlightedLine(page: Page): Promise<number | undefined> {
+export async function decoratedLines(page: Page, selector: string): Promise<number[]> {
   // Runs in the page; a string because this project's TypeScript has no DOM types.
-  const line = await page.evaluate<number | null>(`(() => {
-    const mark = document.querySelector('.editor-instance .debug-top-stack-frame-line');
-    if (!mark) return null;
-    const box = mark.getBoundingClientRect();
-    const y = box.top + box.height / 2;
-    for (const n of mark.closest('.monaco-editor').querySelectorAll('.line-numbers')) {
-      const r = n.getBoundingClientRect();
-      if (y >= r.top && y < r.bottom) return Number(n.textContent);
+  return page.evaluate<number[]>(`(() => {
+    const lines = [];
+    for (const mark of document.querySelectorAll('.editor-instance ' + ${JSON.stringify(selector)})) {
+      const box = mark.getBoundingClientRect();
+      const y = box.top + box.height / 2;
+      for (const n of mark.closest('.monaco-editor').querySelectorAll('.line-numbers')) {
+        const r = n.getBoundingClientRect();
+        if (y >= r.top && y < r.bottom) lines.push(Number(n.textContent));
+      }
     }
-    return null;
+    return lines;
   })()`);
-  return line ?? undefined;
+}
+
+/** The line the debugger highlights as the current one in the visible editor, if any. */
+export async function highlightedLine(page: Page): Promise<number | undefined> {
+  const lines = await decoratedLines(page, '.debug-top-stack-frame-line');
+  return lines.length === 1 ? lines[0] : undefined;
+}
+
+/** Lines of the visible editor with a breakpoint glyph in the margin. */
+export function breakpointLines(page: Page): Promise<number[]> {
+  return decoratedLines(page, '.codicon-debug-breakpoint');
 }
 
 /** The Call Stack view's rows as text (threads, then frames of the expanded thread). */
@@ -149,6 +160,12 @@ export async function pollUntil<T>(what: string, read: () => Promise<T>, ok: (v:
     v = await read();
   }
   return v;
+}
+
+/** Fails with the text of a modal dialog when VS Code shows one (e.g. a launch error). */
+export async function failOnDialog(page: Page): Promise<void> {
+  const dialog = page.locator('.monaco-dialog-box');
+  if (await dialog.isVisible()) throw new Error(`VS Code showed a dialog: ${(await dialog.innerText()).replace(/\s+/g, ' ').trim()}`);
 }
 
 export async function debugToolbarVisible(page: Page): Promise<boolean> {
