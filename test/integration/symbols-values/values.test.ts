@@ -12,7 +12,7 @@ import { describeFrame, printVariable, type FrameState } from '../../../adapter/
 import { Fixture, markerLine, memoryReader } from './oracle';
 
 const GLOBALS = ['origin', 'counter', 'nodes', 'favourite', 'ratio', 'fraction', 'greeting', 'packed', 'num', 'ready',
-  'letter', 'matrix', 'callback', 'small', 'shorty', 'big', 'ubig'];
+  'letter', 'matrix', 'callback', 'small', 'shorty', 'big', 'ubig', 'asm_counter'];
 
 describe('values vs gdb (C fixture)', function () {
   this.timeout(180_000);
@@ -25,10 +25,11 @@ describe('values vs gdb (C fixture)', function () {
       let dwarf: Dwarf;
       let dump: ReturnType<Fixture['gdbDump']>;
       let cfi: CfiSection[];
+      let elf: ElfFile;
       before(async () => {
         const exe = fx.compile('frames.c', opt, `values${opt}`);
         dump = fx.gdbDump(exe, 'frames.c', markerLine('frames.c', 'leaf'), GLOBALS);
-        const elf = new ElfFile(new FileSource(exe));
+        elf = new ElfFile(new FileSource(exe));
         dwarf = new Dwarf(dwarfSectionsOf(elf));
         const eh = elf.section('.eh_frame')!;
         cfi = [new CfiSection({ kind: 'eh_frame', bytes: eh.data(), address: eh.header.addr })];
@@ -67,7 +68,7 @@ describe('values vs gdb (C fixture)', function () {
       });
 
       it('globals match gdb print', async () => {
-        const index = new GlobalIndex(dwarf);
+        const index = new GlobalIndex(dwarf, elf.symbols());
         for (const g of GLOBALS) {
           const v = await readGlobal(index, g, st);
           const text = v ? await printVariable(v, st) : '<no symbol>';
