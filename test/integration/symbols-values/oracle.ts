@@ -41,7 +41,7 @@ export class Fixture {
   /** Compiles `source` with gcc 12 (static, non-PIE so addresses are the linked ones). */
   compile(source: string, opt: string, out: string): string {
     const exe = join(this.dir, out);
-    run('gcc', [opt, '-g', '-static', '-no-pie', '-o', exe, join(FIXTURE_DIR, source)]);
+    run('gcc', [...opt.split(' '), '-g', '-static', '-no-pie', '-o', exe, join(FIXTURE_DIR, source)]);
     return exe;
   }
 

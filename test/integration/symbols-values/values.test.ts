@@ -19,7 +19,8 @@ describe('values vs gdb (C fixture)', function () {
   const fx = new Fixture();
   after(() => fx.cleanup());
 
-  for (const opt of ['-O0', '-O2']) {
+  // -gdwarf-4: location lists in .debug_loc instead of .debug_loclists
+  for (const opt of ['-O0', '-O2', '-O2 -gdwarf-4']) {
     describe(opt, () => {
       let st: FrameState;
       let dwarf: Dwarf;
@@ -27,7 +28,7 @@ describe('values vs gdb (C fixture)', function () {
       let cfi: CfiSection[];
       let elf: ElfFile;
       before(async () => {
-        const exe = fx.compile('frames.c', opt, `values${opt}`);
+        const exe = fx.compile('frames.c', opt, `values${opt.replace(/ /g, '')}`);
         dump = fx.gdbDump(exe, 'frames.c', markerLine('frames.c', 'leaf'), GLOBALS);
         elf = new ElfFile(new FileSource(exe));
         dwarf = new Dwarf(dwarfSectionsOf(elf));
