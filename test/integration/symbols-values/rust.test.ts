@@ -18,8 +18,10 @@ describe('values vs gdb (Rust fixture)', function () {
   const fx = new Fixture();
   after(() => fx.cleanup());
 
-  it('args, locals and statics at #BP:inspect match gdb; the unwinder reaches main', async () => {
-    const exe = fx.compileRust('values.rs', '0', 'values-rs');
+  // opt-level=0 only: gdb 13 itself dies on this fixture at opt-level 1/2 (internal-error in
+  // gdbtypes.h field(): idx < num_fields), so there is no oracle for optimized Rust here.
+  for (const opt of ['0']) it(`opt-level=${opt}: args, locals and statics at #BP:inspect match gdb; the unwinder reaches main`, async () => {
+    const exe = fx.compileRust('values.rs', opt, `values-rs${opt}`);
     const dump = fx.gdbDump(exe, 'values.rs', markerLine('values.rs', 'inspect'), STATICS);
     const elf = new ElfFile(new FileSource(exe));
     const dwarf = new Dwarf(dwarfSectionsOf(elf));
