@@ -5,6 +5,7 @@ import { describeError } from '../common/errors';
 import { SymbolFile } from '../symbols';
 import { CfiSection } from '../symbols/cfi/section';
 import { skipPrologue } from '../symbols/query/prologue';
+import { scopesAt } from '../symbols/values/scope';
 import { unwind, X86_64_REG_NAMES } from '../symbols/unwind/unwinder';
 import type { FunctionRange, SourceLine } from './ports';
 import type { SessionSymbols } from './symbolsPort';
@@ -33,7 +34,31 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
     say(`Symbols from ${path} could not be loaded: ${describeError(e)}\n`);
     return { session: noSymbols(kernelEntry(path)) };
   }
-  return { session: facadeSymbols(sf, path), file: sf, frames: cfiFrames(sf) };
+  const loaded = { session: facadeSymbols(sf, path), file: sf, frames: cfiFrames(sf) };
+  warmUp(sf);
+  return loaded;
+}
+
+/**
+ * While QEMU boots, index the units a first stop will most likely need (the kernel's main
+ * function and entry): line table, function index and scopes are parsed lazily, and a user's
+ * first stop should not pay for them.
+ */
+function warmUp(sf: SymbolFile): void {
+  const names = ['kmain', 'start_kernel', 'main', 'rust_main', 'kernel_main'];
+  setTimeout(() => {
+    for (const n of names) {
+      const s = sf.symbolByName(n);
+      if (!s || s.type !== 'func') continue;
+      try {
+        sf.lineForPc(s.value);
+        sf.functionContaining(s.value);
+        scopesAt(sf.dwarf, s.value);
+        sf.addressInfo(s.value);
+      } catch { /* errors surface again, cached, when really asked */ }
+      return;
+    }
+  }, 0).unref?.();
 }
 
 function facadeSymbols(sf: SymbolFile, path: string): SessionSymbols {

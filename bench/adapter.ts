@@ -1,0 +1,136 @@
+// `npm run bench -- adapter`: our adapter (dist/adapter.js over DAP) against gdb on the same
+// Exo-OS build, in the same run: F5→stopped at entry, continue→hit + stack + scopes + top-frame
+// variables, and `next` over kernel lines (median). Prints times and ratios (adapter / gdb).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { launchQemu, type QemuInstance } from '../adapter/qemu';
+import { findMarker, KERNEL, requireBuilt, Session } from '../test/integration/adapter/harness';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[s.length >> 1] : NaN; };
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const now = () => process.hrtime.bigint();
+
+/** gdb driven over stdin; each command ends with an `echo` marker so its latency is measurable. */
+class Gdb {
+  private buf = '';
+  private n = 0;
+  private readonly p: ChildProcessWithoutNullStreams;
+  constructor() {
+    this.p = spawn('gdb', ['-q', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', KERNEL]);
+    this.p.stdout.setEncoding('utf8').on('data', (s: string) => { this.buf += s; });
+    this.p.stderr.setEncoding('utf8').on('data', (s: string) => { this.buf += s; });
+  }
+  async run(cmd: string, timeoutMs = 120_000): Promise<string> {
+    const mark = `@@done${++this.n}@@`;
+    const start = this.buf.length;
+    this.p.stdin.write(`${cmd}\necho ${mark}\\n\n`);
+    const t0 = Date.now();
+    while (!this.buf.includes(mark, start)) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`gdb: no answer to "${cmd}" within ${timeoutMs} ms:\n${this.buf.slice(-1000)}`);
+      await new Promise(r => setImmediate(r));
+    }
+    return this.buf.slice(start, this.buf.indexOf(mark, start));
+  }
+  close(): void { this.p.stdin.end('kill\nquit\n'); setTimeout(() => this.p.kill('SIGKILL'), 2000).unref(); }
+}
+
+interface Timings { entry: number[]; hit: number[]; inspect: number[]; next: number[] }
+
+async function benchGdb(entryAddr: string, stopLine: number, probeLine: string): Promise<Timings> {
+  const t: Timings = { entry: [], hit: [], inspect: [], next: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    let qemu: QemuInstance | undefined;
+    const gdb = new Gdb();
+    try {
+      await gdb.run('echo ready\\n');
+      // F5 → stopped at entry: QEMU start, connect, break at the entry, continue to it.
+      let t0 = now();
+      qemu = await launchQemu({ kernel: KERNEL, cpus: 4, stopAtStart: true });
+      await gdb.run(`target remote 127.0.0.1:${qemu.gdbPort}`);
+      await gdb.run(`tbreak *${entryAddr}`);
+      await gdb.run('continue');
+      t.entry.push(ms(t0));
+      // continue → hit, then stack + locals/args of the top frame.
+      await gdb.run(`tbreak ${probeLine}`);
+      t0 = now();
+      await gdb.run('continue');
+      t.hit.push(ms(t0));
+      t0 = now();
+      await gdb.run('bt');
+      await gdb.run('info args');
+      await gdb.run('info locals');
+      t.inspect.push(ms(t0));
+      // next from debug_probe's first line, back into kmain and on to #BP:probe_write.
+      let inKmain = false;
+      for (let i = 0; i < 40; i++) {
+        t0 = now();
+        const out = await gdb.run('next');
+        t.next.push(ms(t0));
+        if (process.env.BENCH_DEBUG) process.stderr.write(`gdb next: ${out}\n`);
+        if (/kmain/.test(out)) inKmain = true;
+        const m = /^(\d+)\t/m.exec(out);
+        if (inKmain && m && Number(m[1]) >= stopLine) break;
+      }
+    } finally {
+      gdb.close();
+      await qemu?.kill();
+    }
+  }
+  return t;
+}
+
+async function benchAdapter(stopLine: number, probe: { path: string; line: number }): Promise<Timings> {
+  const t: Timings = { entry: [], hit: [], inspect: [], next: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const s = new Session();
+    await s.start();
+    try {
+      let t0 = now();
+      await s.launch({ stopAtEntry: true });
+      await s.nextStop();
+      t.entry.push(ms(t0));
+      await s.dc.setBreakpointsRequest({ source: { path: probe.path }, breakpoints: [{ line: probe.line }] });
+      t0 = now();
+      await s.dc.continueRequest({ threadId: 1 });
+      await s.nextStop();
+      t.hit.push(ms(t0));
+      t0 = now();
+      const st = await s.dc.stackTraceRequest({ threadId: 1, levels: 20 });
+      const scopes = await s.dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+      for (const sc of scopes.body.scopes.filter(x => x.name !== 'Registers')) await s.dc.variablesRequest({ variablesReference: sc.variablesReference });
+      t.inspect.push(ms(t0));
+      await s.dc.setBreakpointsRequest({ source: { path: probe.path }, breakpoints: [] });
+      for (let i = 0; i < 40; i++) {
+        t0 = now();
+        await s.dc.nextRequest({ threadId: 1 });
+        await s.nextStop();
+        t.next.push(ms(t0));
+        const top = await s.topFrame(1);
+        if (/kmain/.test(top.name) && top.line >= stopLine) break;
+      }
+    } finally {
+      await s.close();
+    }
+  }
+  return t;
+}
+
+async function main(): Promise<void> {
+  requireBuilt();
+  const probe = findMarker('probe_entry');
+  const stopLine = findMarker('probe_write').line;
+  const entry = '0x' + (await import('../adapter/session/kernelEntry')).kernelEntry(KERNEL)!.toString(16);
+  const a = await benchAdapter(stopLine, probe);
+  const g = await benchGdb(entry, stopLine, `${probe.path}:${probe.line}`);
+  const row = (name: string, xa: number[], xg: number[]) => {
+    const ma = median(xa), mg = median(xg);
+    process.stdout.write(`${name.padEnd(34)} adapter ${ma.toFixed(1).padStart(8)} ms   gdb ${mg.toFixed(1).padStart(8)} ms   ratio ${(ma / mg).toFixed(2)}  (n=${xa.length}/${xg.length})\n`);
+  };
+  process.stdout.write(`Exo-OS ${KERNEL}, ${ROUNDS} rounds each, medians\n`);
+  row('F5 → stopped at entry', a.entry, g.entry);
+  row('continue → breakpoint hit', a.hit, g.hit);
+  row('stop → stack+scopes+variables', a.inspect, g.inspect);
+  row('next (per line)', a.next, g.next);
+}
+
+main().then(() => process.exit(0), e => { process.stderr.write(`bench adapter: ${e instanceof Error ? e.stack : String(e)}\n`); process.exit(1); });
