@@ -119,16 +119,19 @@ export async function cowFaultsView(t: ViewTarget, names: CowLogNames = EXO_COW_
     total ??= asBigint(field(log, 'total', 'count', 'faults'));
   }
   if (!ring) return none(`${logName} is not an array of records`);
+  const processes = await readProcesses(t, names).catch(() => []);
+  const programOf = new Map(processes.map(p => [p.pid, p.name]));
   const faults: CowFault[] = [];
   for (const rec of ring) {
     if (isEmpty(rec)) continue;
     const rip = asBigint(field(rec, 'rip', 'pc', 'ip'));
+    const pid = num(field(rec, 'pid', 'process'));
     faults.push({
       seq: asBigint(field(rec, 'seq', 'sequence', 'id', 'serial')) ?? 0n,
       cpu: num(field(rec, 'cpu', 'cpu_id')),
-      pid: num(field(rec, 'pid', 'process')),
+      pid,
       address: asBigint(field(rec, 'vaddr', 'addr', 'address', 'virt', 'fault_addr', 'va')),
-      rip, ripAt: rip !== undefined ? t.describePc(rip) : undefined,
+      rip, ripAt: rip === undefined ? undefined : describeRip(t, rip, pid !== undefined ? programOf.get(pid) : undefined),
       oldFrame: asBigint(field(rec, 'old_frame', 'old', 'frame_before', 'old_phys')),
       newFrame: asBigint(field(rec, 'new_frame', 'new', 'frame_after', 'new_phys')),
       refcount: asBigint(field(rec, 'refcount', 'refcount_before', 'refs', 'old_refcount')),
@@ -138,8 +141,13 @@ export async function cowFaultsView(t: ViewTarget, names: CowLogNames = EXO_COW_
   }
   faults.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
   const overwritten = total !== undefined && total > BigInt(faults.length) ? Number(total - BigInt(faults.length)) : 0;
-  const processes = await readProcesses(t, names).catch(() => []);
   return { source: 'kernel-log', detail: logName, total, capacity: ring.length, faults, overwritten, processes };
+}
+
+/** Kernel addresses through the kernel's symbols, user ones through the process's program. */
+function describeRip(t: ViewTarget, rip: bigint, program: string | undefined): PcDescription | undefined {
+  if (rip >= 0xffff_8000_0000_0000n) return t.describePc(rip);
+  return t.describeUserPc?.(rip, program) ?? (program ? t.describeUserPc?.(rip) : undefined);
 }
 
 async function readProcesses(t: ViewTarget, names: CowLogNames): Promise<ProcessInfo[]> {

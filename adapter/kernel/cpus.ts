@@ -51,7 +51,8 @@ export async function cpusView(t: ViewTarget, names: CpuTableNames = EXO_CPU_TAB
     const regs = await t.readRegisters(index);
     const mon = monitor.find(m => m.cpu === index);
     const summary = summarizeCpu(regs, mon);
-    const location = summary.mode === 'long' || summary.mode === 'compatibility' || summary.paging !== 'none' ? t.describePc(summary.linearPc) : undefined;
+    const paged = summary.mode === 'long' || summary.mode === 'compatibility' || summary.paging !== 'none';
+    const location = !paged ? undefined : summary.cpl === 3 ? t.describeUserPc?.(summary.linearPc) : t.describePc(summary.linearPc);
     cpus.push({ index, state: summary.halted ? 'halted' : 'stopped', summary, location, kernel: kernel?.get(index) });
   }
   return { cpus, kernelTable: kernel ? names.table : undefined, notes };

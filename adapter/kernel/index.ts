@@ -6,3 +6,4 @@ export * from './cpus';
 export * from './pageTables';
 export * from './elfMappings';
 export * from './cowFaults';
+export * from './userPrograms';

@@ -23,7 +23,10 @@ export interface ViewTarget {
   monitor?(command: string): Promise<string>;
   /** The kernel's symbol file with DWARF, when loaded. */
   readonly symbols?: SymbolFile;
+  /** Symbol/function/line of a kernel address (undefined outside the kernel image). */
   describePc(pc: bigint): PcDescription;
+  /** Symbols of a user address in `program` (or any known user program), when available. */
+  describeUserPc?(pc: bigint, program?: string): PcDescription | undefined;
   /**
    * Identity of the current stop: caches (page tables, statics) are valid while it stays the
    * same object, since the guest cannot change memory while stopped (except through us).
