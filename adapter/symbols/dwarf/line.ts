@@ -272,3 +272,55 @@ export class LineProgram {
     return seqs;
   }
 }
+
+/**
+ * File names of the program at `offset`, read without building the program: `.debug_line_str`
+ * offsets (DWARF 5 line_strp paths) or strings, plus where the next program starts. Used to
+ * index every program of a large binary cheaply.
+ */
+export function scanFileNames(sec: Section, offset: number): { end: number; refs: number[]; names: string[] } {
+  const hc = sec.cursor(offset, Math.min(sec.size - offset, 16));
+  let length: number = hc.u32(), offSize: 4 | 8 = 4;
+  if (length === 0xffffffff) { length = Number(hc.u64()); offSize = 8; }
+  const end = offset + hc.pos + length;
+  if (end > sec.size) throw new ParseError(sec.name, offset, `line program length ${length} runs past the end of the section`);
+  const c = sec.cursor(offset + hc.pos, length);
+  const version = c.u16();
+  if (version < 2 || version > 5) throw new ParseError(sec.name, offset, `unsupported line table version ${version}`);
+  let addressSize = 8;
+  if (version >= 5) { addressSize = c.u8(); c.u8(); }
+  if (offSize === 4) c.u32(); else c.u64();
+  c.skip(version >= 4 ? 5 : 4);
+  const opcodeBase = c.u8();
+  c.skip(Math.max(0, opcodeBase - 1));
+  const refs: number[] = [], names: string[] = [];
+  if (version >= 5) {
+    const fc: FormContext = { version, addressSize, offsetSize: offSize, offset: 0 };
+    const table = (keep: boolean) => {
+      const n = c.u8();
+      const fmt: number[] = [];
+      for (let i = 0; i < n; i++) fmt.push(c.ulebNum(0xffff, 'content type'), c.ulebNum(0xffff, 'form'));
+      const count = c.ulebNum(c.remaining, 'entry count');
+      for (let i = 0; i < count; i++) {
+        for (let k = 0; k < fmt.length; k += 2) {
+          const type = fmt[k], form = fmt[k + 1];
+          if (form === DW_FORM.line_strp) { const o = offSize === 4 ? c.u32() : Number(c.u64()); if (keep && type === DW_LNCT.path) refs.push(o); continue; }
+          if (form === DW_FORM.udata) { c.ulebNum(0xffffffff, 'value'); continue; }
+          const v = readValue(c, form, fc);
+          if (keep && type === DW_LNCT.path && v.kind === 'string') names.push(v.value);
+        }
+      }
+    };
+    table(false);
+    table(true);
+  } else {
+    for (;;) { const d = c.cstr(); if (d === '') break; }
+    for (;;) {
+      const name = c.cstr();
+      if (name === '') break;
+      names.push(name);
+      c.uleb(); c.uleb(); c.uleb();
+    }
+  }
+  return { end, refs, names };
+}

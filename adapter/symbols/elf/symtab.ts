@@ -15,7 +15,7 @@ export class SymbolTable {
   private readonly size: BigUint64Array;
   /** Indices of addressable function/object symbols sorted by address (then by preference). */
   private sorted: Uint32Array | undefined;
-  private byNameOff: Map<number, number[]> | undefined;
+  private byNameOff: Float64Array | undefined;
 
   private constructor(private readonly strtab: Section | undefined, n: number) {
     this.nameOff = new Uint32Array(n); this.info = new Uint8Array(n); this.shndx = new Uint16Array(n);
@@ -66,14 +66,22 @@ export class SymbolTable {
     for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) offs.add(p);
     const out: ElfSymbol[] = [];
     if (!offs.size) return out;
+    // Symbols sorted by name offset (one typed-array sort), then a binary search per candidate.
+    // Key = nameOff * SHIFT + index, exact in a double (string tables are far below 2^32 bytes).
+    const SHIFT = 2 ** Math.max(1, Math.ceil(Math.log2(this.count + 1)));
     if (!this.byNameOff) {
-      this.byNameOff = new Map();
-      for (let i = 0; i < this.nameOff.length; i++) {
-        const l = this.byNameOff.get(this.nameOff[i]);
-        if (l) l.push(i); else this.byNameOff.set(this.nameOff[i], [i]);
-      }
+      const keys = new Float64Array(this.count);
+      for (let i = 0; i < keys.length; i++) keys[i] = this.nameOff[i] * SHIFT + i;
+      keys.sort();
+      this.byNameOff = keys;
     }
-    for (const o of offs) for (const i of this.byNameOff.get(o) ?? []) out.push(this.sym(i));
+    const keys = this.byNameOff;
+    for (const o of offs) {
+      let lo = 0, hi = keys.length;
+      const k0 = o * SHIFT;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (keys[m] < k0) lo = m + 1; else hi = m; }
+      for (let j = lo; j < keys.length && Math.floor(keys[j] / SHIFT) === o; j++) out.push(this.sym(keys[j] % SHIFT));
+    }
     return out;
   }
 

@@ -26,6 +26,10 @@ interface Symtab { unit: Unit; path: string; table: SubfileTable }
 function symtabsFor(sf: SymbolFile, file: string): Symtab[] {
   const out: Symtab[] = [];
   for (const u of unitsWithFile(sf, file)) {
+    // Same base name is not the same file (kernel/irq/core.c vs kernel/sched/core.c): check the
+    // header's full paths before running the program.
+    const off = u.lineProgramOffset();
+    if (off === undefined || !sf.dwarf.lineProgram(off, u).files.some(f => f && fileMatches(f.path, file))) continue;
     const lt = sf.lineTable(u);
     if (!lt) continue;
     for (const [path, table] of lt.subfiles) if (fileMatches(path, file)) out.push({ unit: u, path, table });

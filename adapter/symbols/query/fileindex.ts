@@ -1,42 +1,65 @@
 // Source file name → units whose line program lists it, built once from the line program
-// headers only (no DIE trees, no line rows), so `FILE:LINE` on a vmlinux stays cheap. The
-// programs are walked in .debug_line order and matched to units by position (the linker keeps
-// both sections in input order), checking each guess against the unit's DW_AT_stmt_list.
-import { LineProgram } from '../dwarf/line';
-import type { DebugLineOffset } from '../dwarf/offsets';
+// headers only (no DIE trees, no line rows, no strings: DWARF 5 paths stay .debug_line_str
+// offsets), so `FILE:LINE` on a vmlinux stays cheap. The programs are walked in .debug_line
+// order and matched to units by position (the linker keeps both sections in input order),
+// checking each guess against the unit's DW_AT_stmt_list.
+import { scanFileNames } from '../dwarf/line';
 import type { Unit } from '../dwarf/unit';
 import type { SymbolFile } from '../symbolfile';
 
-interface FileIndex { byName: Map<string, number[]>; programs: number[]; unitOf: Map<number, Unit | null>; error?: unknown }
+interface FileIndex {
+  /** Base name → indices of programs naming it through an inline string (DWARF 2-4). */
+  byName: Map<string, number[]>;
+  /** .debug_line_str offset → indices of programs naming it. */
+  byRef: Map<number, number[]>;
+  programs: number[];
+  unitOf: Map<number, Unit | null>;
+  /** .debug_line_str offsets by base name of the string there (built on first query). */
+  refsByBase?: Map<string, number[]>;
+  error?: unknown;
+}
 const indexes = new WeakMap<SymbolFile, FileIndex>();
 
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
+function push<K>(m: Map<K, number[]>, k: K, v: number): void {
+  const l = m.get(k);
+  if (!l) m.set(k, [v]); else if (l[l.length - 1] !== v) l.push(v);
+}
+
 function build(sf: SymbolFile): FileIndex {
-  const idx: FileIndex = { byName: new Map(), programs: [], unitOf: new Map() };
+  const idx: FileIndex = { byName: new Map(), byRef: new Map(), programs: [], unitOf: new Map() };
   const sec = sf.dwarf.sections.line;
   if (!sec) return idx;
-  const lineStrCache = new Map<number, string>();
-  const addr = sf.units()[0]?.addressSize ?? 8;
   for (let off = 0; off < sec.size;) {
-    let lp: LineProgram;
-    try {
-      lp = LineProgram.parse(sec, off as DebugLineOffset, { addressSize: addr, sections: sf.dwarf.sections, lineStrCache });
-    } catch (e) { idx.error = e; break; } // the rest cannot be walked; units found so far still answer
+    let r;
+    try { r = scanFileNames(sec, off); } catch (e) { idx.error = e; break; } // the rest cannot be walked
     const i = idx.programs.length;
     idx.programs.push(off);
-    const seen = new Set<string>();
-    for (const f of lp.files) {
-      if (!f) continue;
-      const b = baseName(f.name);
-      if (seen.has(b)) continue;
-      seen.add(b);
-      const l = idx.byName.get(b);
-      if (l) l.push(i); else idx.byName.set(b, [i]);
-    }
-    off = lp.end;
+    for (const ref of r.refs) push(idx.byRef, ref, i);
+    for (const n of r.names) push(idx.byName, baseName(n), i);
+    off = r.end;
   }
   return idx;
+}
+
+/** Offsets of .debug_line_str strings by their base name. */
+function refsByBase(sf: SymbolFile, idx: FileIndex): Map<string, number[]> {
+  if (idx.refsByBase) return idx.refsByBase;
+  const m = new Map<string, number[]>();
+  const sec = sf.dwarf.sections.lineStr;
+  if (sec) {
+    const d = sec.data();
+    for (const ref of idx.byRef.keys()) {
+      if (ref >= d.length) continue;
+      const z = d.indexOf(0, ref);
+      const s = Buffer.from(d.buffer, d.byteOffset + ref, (z < 0 ? d.length : z) - ref).toString('utf8');
+      const b = baseName(s);
+      const l = m.get(b);
+      if (l) l.push(ref); else m.set(b, [ref]);
+    }
+  }
+  return (idx.refsByBase = m);
 }
 
 /** The unit whose DW_AT_stmt_list is program `i` of the index. */
@@ -57,8 +80,11 @@ function unitFor(sf: SymbolFile, idx: FileIndex, i: number): Unit | undefined {
 export function unitsWithFile(sf: SymbolFile, file: string): Unit[] {
   let idx = indexes.get(sf);
   if (!idx) { idx = build(sf); indexes.set(sf, idx); }
+  const base = baseName(file);
+  const programs = new Set<number>(idx.byName.get(base) ?? []);
+  for (const ref of refsByBase(sf, idx).get(base) ?? []) for (const i of idx.byRef.get(ref) ?? []) programs.add(i);
   const out: Unit[] = [];
-  for (const i of idx.byName.get(baseName(file)) ?? []) {
+  for (const i of [...programs].sort((a, b) => a - b)) {
     const u = unitFor(sf, idx, i);
     if (u) out.push(u);
   }

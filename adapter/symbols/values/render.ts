@@ -2,7 +2,7 @@
 // a large aggregate in memory is read only as far as it is shown.
 import { formatChar, formatCharRun, formatFloat, formatRustChar, intFromBytes, REPEAT_THRESHOLD } from './format';
 import { MemoryError, readExact, type MemoryReader, type ValueBytes } from './read';
-import { sizeOf, strip, type Member, type TypeInfo } from './types';
+import { sizeOf, strip, type Member, type TypeInfo, type VariantPart } from './types';
 
 export interface RenderContext {
   readMemory: MemoryReader;
@@ -252,19 +252,24 @@ async function formatStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }
   return `{${parts.join(', ')}}`;
 }
 
+/** Members of the variant in force (by the discriminant; the default variant otherwise);
+ *  null when the discriminant is optimized out. */
+async function activeVariant(v: ValueRef, vp: VariantPart): Promise<Member[] | undefined | null> {
+  if (!vp.discr) return vp.variants[0]?.members;
+  const dt = strip(vp.discr.type);
+  const n = await scalarInt(v.member(vp.discr), dt.kind === 'base' && dt.encoding === 'signed');
+  if (n === undefined) return null;
+  const size = sizeOf(vp.discr.type) * 8;
+  return (vp.variants.find(x => x.discrValue !== undefined && BigInt.asUintN(size, x.discrValue) === BigInt.asUintN(size, n))
+    ?? vp.variants.find(x => x.discrValue === undefined))?.members;
+}
+
 /** gdb's Rust syntax: `a::P {x: 1}`, `a::M (2.5)`, `(1, 2)`, enum variants `a::E::V{w: 3}` / `a::E::C(7)`. */
 async function formatRustStruct(v: ValueRef, t: Extract<TypeInfo, { kind: 'struct' }>, ctx: RenderContext, depth: number, variant: boolean): Promise<string> {
   const vp = t.variantPart();
   if (vp) {
-    let members: Member[] | undefined;
-    if (vp.discr) {
-      const dt = strip(vp.discr.type);
-      const n = await scalarInt(v.member(vp.discr), dt.kind === 'base' && dt.encoding === 'signed');
-      if (n === undefined) return OPT;
-      const size = sizeOf(vp.discr.type) * 8;
-      members = (vp.variants.find(x => x.discrValue !== undefined && BigInt.asUintN(size, x.discrValue) === BigInt.asUintN(size, n))
-        ?? vp.variants.find(x => x.discrValue === undefined))?.members;
-    } else members = vp.variants[0]?.members;
+    const members = await activeVariant(v, vp);
+    if (members === null) return OPT;
     if (!members || members.length === 0) return `${t.name}::<invalid variant>`;
     // The variant's member has the variant's struct type (`…::Some`), at offset 0 usually
     const m = members[0];
@@ -320,6 +325,15 @@ export async function valueNode(name: string, v: ValueRef, ctx: RenderContext): 
   const value = await formatValue(v, ctx);
   const base = { name, type: v.type.name, value, address: v.address };
   if (t.kind === 'struct') {
+    const vp = t.variantPart();
+    if (vp) {
+      // A Rust enum shows the fields of its active variant (`Some(5)` → `__0 = 5`)
+      const members = await activeVariant(v, vp);
+      const variant = members?.[0];
+      if (!variant) return { ...base, childCount: 0, indexed: false, children: async () => [] };
+      const inner = await valueNode(name, v.member(variant), ctx);
+      return { ...base, childCount: inner.childCount, indexed: inner.indexed, children: inner.children };
+    }
     const ms = t.members();
     return { ...base, childCount: ms.length, indexed: false, children: async () => Promise.all(ms.map((m, i) => valueNode(m.name ?? `<anon ${i}>`, v.member(m), ctx))) };
   }
