@@ -81,6 +81,8 @@ describe('value formatting', () => {
       variantPart: () => ({ discr: member('', u32, 0), variants: [{ discrValue: 0n, members: [member('None', none, 0)] }, { discrValue: 1n, members: [member('Some', some, 0)] }] }) };
     assert.equal(await formatValue(val(opt, [...le(1n, 4), ...le(7n, 4)]), ctx), 'core::option::Option<u32>::Some(7)');
     assert.equal(await formatValue(val(opt, [...le(0n, 4), ...le(7n, 4)]), ctx), 'core::option::Option<u32>::None');
+    const node = await valueNode('maybe', val(opt, [...le(1n, 4), ...le(7n, 4)]), ctx);
+    assert.deepEqual((await node.children()).map(c => `${c.name} = ${c.value}`), ['__0 = 7']);
     const slice: TypeInfo = { kind: 'struct', name: '&[u8]', keyword: 'struct', size: 16, rust: true, variantPart: () => undefined,
       members: () => [member('data_ptr', { kind: 'pointer', name: '*const u8', size: 8, reference: false, target: () => ({ kind: 'base', name: 'u8', size: 1, encoding: 'unsigned' }) }, 0), member('length', { kind: 'base', name: 'usize', size: 8, encoding: 'unsigned' }, 8)] };
     assert.equal(await formatValue(val(slice, [...le(0x1000n, 8), ...le(3n, 8)]), ctx), '&[u8] [104, 101, 108]');
