@@ -1,7 +1,7 @@
 // Breakpoint kinds against real QEMU + Exo-OS: per-CPU modes on the AP entry path, conditions,
 // hit counts, log points, function breakpoints and a data breakpoint on a kernel static.
 import * as assert from 'node:assert/strict';
-import { findMarker, requireBuilt, Session, waitFor } from './harness';
+import { findMarker, requireBuilt, Session } from './harness';
 
 const booted = (s: Session) => s.output.join('').includes('CPUs online');
 
@@ -14,16 +14,17 @@ async function valueIn(s: Session, threadId: number, expr: string): Promise<stri
 /** Runs until boot completes, collecting every stop (continuing after each). */
 async function stopsUntilBooted(s: Session): Promise<{ threadId: number; reason: string; arg?: string }[]> {
   const stops: { threadId: number; reason: string; arg?: string }[] = [];
+  const deadline = Date.now() + 90_000;
   while (!booted(s)) {
-    const next = await Promise.race([
-      s.nextStop(90_000),
-      waitFor(() => booted(s), 90_000, 'boot').then(() => undefined),
-    ]);
-    if (!next) break;
+    if (Date.now() > deadline) assert.fail(`boot did not finish within 90 s; output:\n${s.output.join('').slice(-1500)}`);
+    const next = s.takeStop();
+    if (!next) { await new Promise(r => setTimeout(r, 20)); continue; }
     const threadId = next.body.threadId!;
     stops.push({ threadId, reason: next.body.reason, arg: await valueIn(s, threadId, 'cpu_index').catch(() => undefined) });
     await s.dc.continueRequest({ threadId });
   }
+  // A stop that raced with the boot message still counts.
+  for (let e = s.takeStop(); e; e = s.takeStop()) stops.push({ threadId: e.body.threadId!, reason: e.body.reason });
   return stops;
 }
 

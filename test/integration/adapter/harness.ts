@@ -75,6 +75,9 @@ export class Session {
 
   async start(): Promise<void> { await this.dc.start(); }
 
+  /** A stopped event already received, without waiting. */
+  takeStop(): DebugProtocol.StoppedEvent | undefined { return this.stoppedEvents.shift(); }
+
   /** The next stopped event (already received ones first). */
   nextStop(ms = WAIT_MS): Promise<DebugProtocol.StoppedEvent> {
     const e = this.stoppedEvents.shift();
