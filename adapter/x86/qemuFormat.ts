@@ -27,6 +27,8 @@ export function formatInfoTlb(snap: PageTableSnapshot, opts: WalkOptions = {}): 
 }
 
 const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+/** pteFlagLetters for every (NX, bits 0-8) combination, indexed by NX << 9 | low bits. */
+const FLAG_TEXT: readonly string[] = Array.from({ length: 1024 }, (_, i) => pteFlagLetters((BigInt(i >> 9) << 63n) | BigInt(i & 0x1ff)));
 /** [hi, lo] words of QEMU's print masks, per mode and leaf kind. */
 const FAST_MASKS = {
   '32-bit': { last: [0xffff_ffff, 0xffff_f000], large2: [0xffff_ffff, 0xffe0_0000], large3: [0, 0] },
@@ -60,9 +62,8 @@ function formatInfoTlbFast(snap: PageTableSnapshot, opts: WalkOptions): FormatRe
         const plo = last ? lo & ~0x80 : lo;
         const m = last ? masks.last : lv.level === 3 ? masks.large3 : masks.large2;
         const vtext = va.toString(16).padStart(12, '0');
-        out.push(`${va >= 2 ** 47 ? 'ffff' : '0000'}${vtext}: ${hex8(hi & m[0])}${hex8(plo & m[1])} ` +
-          `${hi & 0x8000_0000 ? 'X' : '-'}${plo & 0x100 ? 'G' : '-'}${plo & 0x80 ? 'P' : '-'}${plo & 0x40 ? 'D' : '-'}` +
-          `${plo & 0x20 ? 'A' : '-'}${plo & 0x10 ? 'C' : '-'}${plo & 0x8 ? 'T' : '-'}${plo & 0x4 ? 'U' : '-'}${plo & 0x2 ? 'W' : '-'}\n`);
+        out.push((va >= 2 ** 47 ? 'ffff' : '0000') + vtext + ': ' + hex8(hi & m[0]) + hex8(plo & m[1]) + ' ' +
+          FLAG_TEXT[((hi >>> 31) << 9) | (plo & 0x1ff)] + '\n');
       } else {
         rec(nextTable(g, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), depth + 1, va);
       }
