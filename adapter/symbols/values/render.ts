@@ -335,6 +335,26 @@ export async function valueNode(name: string, v: ValueRef, ctx: RenderContext): 
       return { ...base, childCount: inner.childCount, indexed: inner.indexed, children: inner.children };
     }
     const ms = t.members();
+    if (t.rust && !t.name.endsWith('str') && ms.length === 2 && ms[0].name === 'data_ptr' && ms[1].name === 'length') {
+      // A Rust slice shows its elements (read from where data_ptr points)
+      const ptr = await scalarInt(v.member(ms[0]), false);
+      const len = await scalarInt(v.member(ms[1]), false);
+      const pt = strip(ms[0].type);
+      if (ptr !== undefined && len !== undefined && pt.kind === 'pointer' && len <= 0x7fffffffn) {
+        const el = pt.target();
+        const esz = sizeOf(el);
+        const src = memorySource(ptr, ctx.readMemory);
+        const n = Number(len);
+        return {
+          ...base, childCount: n, indexed: true,
+          children: async (start = 0, count = n) => {
+            const out: ValueNode[] = [];
+            for (let i = start; i < Math.min(n, start + count); i++) out.push(await valueNode(`[${i}]`, new ValueRef(el, src, i * esz), ctx));
+            return out;
+          },
+        };
+      }
+    }
     return { ...base, childCount: ms.length, indexed: false, children: async () => Promise.all(ms.map((m, i) => valueNode(m.name ?? `<anon ${i}>`, v.member(m), ctx))) };
   }
   if (t.kind === 'array') {

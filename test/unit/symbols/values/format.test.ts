@@ -86,6 +86,9 @@ describe('value formatting', () => {
     const slice: TypeInfo = { kind: 'struct', name: '&[u8]', keyword: 'struct', size: 16, rust: true, variantPart: () => undefined,
       members: () => [member('data_ptr', { kind: 'pointer', name: '*const u8', size: 8, reference: false, target: () => ({ kind: 'base', name: 'u8', size: 1, encoding: 'unsigned' }) }, 0), member('length', { kind: 'base', name: 'usize', size: 8, encoding: 'unsigned' }, 8)] };
     assert.equal(await formatValue(val(slice, [...le(0x1000n, 8), ...le(3n, 8)]), ctx), '&[u8] [104, 101, 108]');
+    const sn = await valueNode('s', val(slice, [...le(0x1000n, 8), ...le(3n, 8)]), ctx);
+    assert.equal(sn.childCount, 3);
+    assert.deepEqual((await sn.children(1, 2)).map(c => `${c.name} = ${c.value}`), ['[1] = 101', '[2] = 108']);
   });
   it('optimized-out bytes and lazy children', async () => {
     const loc = await locationBytes({ kind: 'pieces', pieces: [{ location: { kind: 'value', value: 9n }, sizeBits: 32, offsetBits: 0 }, { location: { kind: 'optimizedOut', reason: 'x' }, sizeBits: 32, offsetBits: 0 }] }, 8, ctx.readMemory, () => undefined);
