@@ -106,6 +106,18 @@ describe('DWARF expression evaluator', () => {
     await assert.rejects(ev([0xff]), (e: unknown) => e instanceof ParseError && /0x0/.test(e.message));
     await assert.rejects(ev([0x50, 0x31]), ParseError);
   });
+  it('DW_OP_call2/call4 run the callee DIE expression on the same stack; TLS and xderef are unavailable', async () => {
+    const c: ExprContext = { ...ctx, callExpression: off => (off === 0x40n ? Uint8Array.from([0x23, 0x08]) : undefined) };
+    // lit16 call2 0x40 (plus_uconst 8) → 24
+    assert.deepEqual(await ev([0x40, 0x98, 0x40, 0x00], c), mem(24n));
+    assert.deepEqual(await ev([0x40, 0x99, 0x40, 0, 0, 0], c), mem(24n));
+    // a callee without a location has no effect
+    assert.deepEqual(await ev([0x40, 0x98, 0x41, 0x00], c), mem(16n));
+    assert.equal((await ev([0x30, 0x9b])).kind, 'optimizedOut');
+    assert.equal((await ev([0x30, 0x30, 0x18])).kind, 'optimizedOut');
+    const tls: ExprContext = { ...ctx, tlsAddress: async o => 0x7000n + o };
+    assert.deepEqual(await ev([0x38, 0xe0], tls), mem(0x7008n));
+  });
   it('evaluateValue returns the top of stack for CFI-style expressions', async () => {
     assert.equal(await evaluateValue(Uint8Array.from([0x77, 0x08]), ctx), 0x7ffd0008n);
     assert.equal(await evaluateValue(Uint8Array.from([0x23, 0x10]), ctx, { initialStack: [0x100n] }), 0x110n);
