@@ -34,8 +34,9 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
     say(`Symbols from ${path} could not be loaded: ${describeError(e)}\n`);
     return { session: noSymbols(kernelEntry(path)) };
   }
-  const loaded = { session: facadeSymbols(sf, path), file: sf, frames: cfiFrames(sf) };
-  warmUp(sf);
+  const cfi = cfiSections(sf);
+  const loaded = { session: facadeSymbols(sf, path), file: sf, frames: cfiFrames(sf, cfi) };
+  warmUp(sf, cfi);
   return loaded;
 }
 
@@ -44,7 +45,7 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
  * function and entry): line table, function index and scopes are parsed lazily, and a user's
  * first stop should not pay for them.
  */
-function warmUp(sf: SymbolFile): void {
+function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
   const names = ['kmain', 'start_kernel', 'main', 'rust_main', 'kernel_main'];
   setTimeout(() => {
     for (const n of names) {
@@ -55,6 +56,7 @@ function warmUp(sf: SymbolFile): void {
         sf.functionContaining(s.value);
         scopesAt(sf.dwarf, s.value);
         sf.addressInfo(s.value);
+        for (const c of cfi) c.findFde(s.value); // builds the FDE index
       } catch { /* errors surface again, cached, when really asked */ }
       return;
     }
@@ -109,12 +111,16 @@ function facadeSymbols(sf: SymbolFile, path: string): SessionSymbols {
 
 /** CFI (.debug_frame, then .eh_frame) unwinding, each physical frame expanded into its inlined
  *  source frames (innermost first) as addr2line -i does. */
-function cfiFrames(sf: SymbolFile): ((regs: ReadonlyMap<string, bigint>, read: MemReader) => Promise<Frame[]>) | undefined {
+function cfiSections(sf: SymbolFile): CfiSection[] {
   const cfi: CfiSection[] = [];
   const df = sf.elf.section('.debug_frame');
   if (df) cfi.push(new CfiSection({ kind: 'debug_frame', bytes: df.data() }));
   const eh = sf.elf.section('.eh_frame');
   if (eh) cfi.push(new CfiSection({ kind: 'eh_frame', bytes: eh.data(), address: eh.header.addr }));
+  return cfi;
+}
+
+function cfiFrames(sf: SymbolFile, cfi: CfiSection[]): ((regs: ReadonlyMap<string, bigint>, read: MemReader) => Promise<Frame[]>) | undefined {
   return async (regs, read) => {
     const set = new Map<number, bigint>();
     X86_64_REG_NAMES.forEach((n, i) => { const v = regs.get(n); if (v !== undefined) set.set(i, v); });
