@@ -71,6 +71,22 @@ describe('adapter: breakpoints (real QEMU + Exo-OS)', function () {
     for (const n of [1, 2, 3]) assert.ok(out.includes(`AP ${n} entering on {ap_main}`), `missing log line for AP ${n}:\n${out.slice(-2000)}`);
   });
 
+  it('a breakpoint set while the kernel runs (#BP:timer_tick) is installed and hit', async () => {
+    const tick = findMarker('timer_tick');
+    await s.launch({});
+    const t0 = Date.now();
+    while (!booted(s)) {
+      assert.ok(Date.now() - t0 < 90_000, 'boot did not finish');
+      await new Promise(r => setTimeout(r, 20));
+    }
+    const set = await s.dc.setBreakpointsRequest({ source: { path: tick.path }, breakpoints: [{ line: tick.line }] });
+    assert.equal(set.body.breakpoints[0].verified, true);
+    const stop = await s.nextStop(30_000);
+    assert.equal(stop.body.reason, 'breakpoint');
+    const top = await s.topFrame(stop.body.threadId!);
+    assert.equal(top.line, tick.line);
+  });
+
   it('a function breakpoint on debug_probe stops at its first statement', async () => {
     const entry = findMarker('probe_entry');
     await s.launch({}, [], async () => {
