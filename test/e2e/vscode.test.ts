@@ -55,11 +55,18 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
   });
 
   afterEach(async function () {
+    this.timeout(60_000);
     if (this.currentTest?.state !== 'failed' || !wb) return;
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const shot = path.join(ARTIFACTS, `${(this.currentTest.title).replace(/\W+/g, '_').slice(0, 60)}.png`);
     await wb.page.screenshot({ path: shot }).catch(() => undefined);
     log(`failure screenshot: ${shot}`);
+    // End a session the failed test left running, so the next scenario starts clean.
+    if (server && qemuDescendants(server.pid).length > 0) {
+      await wb.page.keyboard.press('Shift+F5');
+      const pid = server.pid;
+      await pollUntil('the failed scenario\'s QEMU to exit', async () => qemuDescendants(pid), q => q.length === 0, 15_000).catch(() => undefined);
+    }
   });
 
   after(async function () {
@@ -130,7 +137,8 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
       rows => rows.some(r => /paused on breakpoint/i.test(r)));
     log(`F5 → paused on breakpoint in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const file = path.basename(marker.relPath);
-    const frames = await callStackRows(page());
+    // Frames arrive after the threads (VS Code asks for the stack once it shows the stop).
+    const frames = await pollUntil('the stopped thread\'s frames', () => callStackRows(page()), rows => rows.some(r => threadName(r) === undefined));
     const top = frames.find(r => threadName(r) === undefined);
     assert.match(top ?? '', new RegExp(`${fn} ${file.replace('.', '\\.')} ${marker.line}(:\\d+)?$`), `top frame: ${JSON.stringify(frames)}`);
     await pollUntil(`${file} as the active editor`, () => activeTabTitle(page()), t => t === file);

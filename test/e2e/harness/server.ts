@@ -86,6 +86,7 @@ export async function startCodeServer(tools: E2eTools, base: string, vsix: strin
     '--disable-workspace-trust', '--disable-getting-started-override', workspace,
   ], { env: env(base), stdio: ['ignore', 'pipe', log], detached: true });
   child.stdout?.on('data', (b: Buffer) => fs.writeSync(log, b));
+  child.once('exit', () => fs.closeSync(log));
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start code-server');
   const stop = async () => {
@@ -96,7 +97,6 @@ export async function startCodeServer(tools: E2eTools, base: string, vsix: strin
     const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 10_000);
     await exited;
     clearTimeout(t);
-    fs.closeSync(log);
   };
   try {
     const url = await waitListening(child, logFile, 60_000);
