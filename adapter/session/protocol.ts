@@ -42,3 +42,10 @@ export function parseCpuMode(mode: string | undefined): number | undefined {
 /** DAP thread id of vCPU n (0-based "CPU n") is n+1, which is also its RSP thread id. */
 export const threadIdOfCpu = (cpu: number) => cpu + 1;
 export const cpuOfThreadId = (threadId: number) => threadId - 1;
+
+/** Custom request `exo/breakpointHits`: per breakpoint, hits per vCPU (including the hits on
+ *  other vCPUs that a per-CPU breakpoint resumed silently). */
+export interface BreakpointHitsResponseBody {
+  breakpoints: { id: number; hits: number; hitsByCpu: Record<string, number> }[];
+}
+export const BREAKPOINT_HITS_REQUEST = 'exo/breakpointHits';

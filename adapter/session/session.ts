@@ -10,7 +10,7 @@ import { attachTarget } from './attach';
 import { BreakpointService } from './breakpoints/service';
 import { Inspector } from './inspect/inspector';
 import { launchTarget } from './launch';
-import { ALL_CPUS_MODE, cpuMode, ExoAttachArguments, ExoLaunchArguments } from './protocol';
+import { ALL_CPUS_MODE, BREAKPOINT_HITS_REQUEST, BreakpointHitsResponseBody, cpuMode, ExoAttachArguments, ExoLaunchArguments } from './protocol';
 import { Runtime, RuntimeEvents, StoppedResult } from './runtime';
 import { handleViewRequest, isViewCommand } from './views/handler';
 
@@ -248,6 +248,12 @@ export class ExoDebugSession extends DebugSession {
 
   /** Kernel views (exo/cpus, exo/pageTable, …) are served by views/handler.ts. */
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === BREAKPOINT_HITS_REQUEST) {
+      this.handle(response, async (): Promise<BreakpointHitsResponseBody> => ({
+        breakpoints: (this.rt?.table.all() ?? []).map(e => ({ id: e.id, hits: e.hits, hitsByCpu: Object.fromEntries([...e.hitsByCpu].map(([c, n]) => [String(c), n])) })),
+      }));
+      return;
+    }
     if (isViewCommand(command)) {
       this.handle(response, () => handleViewRequest(this.runtime(), command, args) as Promise<DebugProtocol.Response['body']>);
       return;

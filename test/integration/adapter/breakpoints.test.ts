@@ -45,6 +45,11 @@ describe('adapter: breakpoints (real QEMU + Exo-OS)', function () {
     const stops = await stopsUntilBooted(s);
     assert.deepEqual(stops.map(x => [x.threadId, x.reason]), [[3, 'breakpoint']], 'only CPU 2 stops; CPUs 1 and 3 pass silently');
     assert.equal(stops[0].arg, '2');
+    // The silent passes were counted, per CPU.
+    const hits = await s.dc.customRequest('exo/breakpointHits');
+    const bp = hits.body.breakpoints.find((b: { id: number }) => b.id === set.body.breakpoints[0].id);
+    assert.deepEqual(bp.hitsByCpu, { 1: 1, 2: 1, 3: 1 });
+    assert.equal(bp.hits, 1, 'only the CPU 2 hit passes the filter');
   });
 
   it('a condition on #BP:ap_main stops only where it holds', async () => {
