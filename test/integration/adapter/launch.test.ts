@@ -48,9 +48,12 @@ describe('adapter: launch and run control (real QEMU + Exo-OS)', function () {
     const s = new Session();
     await s.start();
     try {
-      const [set] = await s.launch({}, [kmain]);
+      const [set] = await s.launch({}, [kmain, { path: kmain.path, line: 100_000 }]);
       assert.equal(set.body.breakpoints[0].verified, true);
       assert.equal(set.body.breakpoints[0].line, kmain.line);
+      // A line without code is reported unverified, with the reason.
+      assert.equal(set.body.breakpoints[1].verified, false);
+      assert.ok((set.body.breakpoints[1].message ?? '').length > 0, 'an unverified breakpoint says why');
       const stop = await s.nextStop();
       assert.equal(stop.body.reason, 'breakpoint');
       assert.equal(stop.body.threadId, 1);
