@@ -84,8 +84,10 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
     assert.deepEqual(leftover, [], `QEMU processes started by VS Code were still running at the end: ${leftover.join(', ')}`);
   });
 
-  /** Waits until every QEMU the session started has exited and the debug UI is gone. */
-  async function stopAndExpectNoQemu(qemu: number[]): Promise<void> {
+  /** Stops the session with Shift+F5; its one QEMU must exit and the debug UI go away. */
+  async function stopAndExpectNoQemu(): Promise<void> {
+    const qemu = qemuDescendants(server?.pid ?? -1);
+    assert.equal(qemu.length, 1, `expected the one QEMU of this session, found ${JSON.stringify(qemu)}`);
     await page().keyboard.press('Shift+F5');
     await pollUntil('the debug session to end', async () => (await debugToolbarVisible(page())) || (await threadRows(page())).length > 0, busy => !busy);
     await pollUntil('the QEMU started by the session to exit', async () => qemu.filter(pidAlive), alive => alive.length === 0, 15_000);
@@ -117,9 +119,7 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
     log(`F5 → paused on entry in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(threads)}`);
     const all = await pollUntil('4 threads', () => threadRows(page()), rows => rows.length >= 4);
     assert.deepEqual(all.map(threadName), ['CPU 0', 'CPU 1', 'CPU 2', 'CPU 3']);
-    const qemu = qemuDescendants(server?.pid ?? -1);
-    assert.equal(qemu.length, 1, `expected the one QEMU of this session, found ${JSON.stringify(qemu)}`);
-    await stopAndExpectNoQemu(qemu);
+    await stopAndExpectNoQemu();
   });
 
   /** Opens the marker's file at its line and toggles a breakpoint there with F9. */
@@ -154,7 +154,7 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
     const t0 = Date.now();
     await page().keyboard.press('F5');
     await expectStoppedAt(marker, 'kmain', t0);
-    await stopAndExpectNoQemu(qemuDescendants(server?.pid ?? -1));
+    await stopAndExpectNoQemu();
   });
 
   it('F5 in the repository folder without a launch.json builds and debugs Exo-OS to #BP:kmain', async function () {
@@ -168,6 +168,6 @@ describe('VS Code e2e: the extension in code-server + headless Chromium', functi
     const t0 = Date.now();
     await page().keyboard.press('F5');
     await expectStoppedAt(marker, 'kmain', t0);
-    await stopAndExpectNoQemu(qemuDescendants(server.pid));
+    await stopAndExpectNoQemu();
   });
 });
