@@ -4,6 +4,7 @@
 mod acpi;
 mod frames;
 mod paging;
+mod procs;
 mod smp;
 
 use crate::arch::x86_64::cpu::{self, outl};
@@ -46,6 +47,10 @@ const TESTS: &[(&str, fn() -> TestResult)] = &[
     ("smp_ipi_round_trip", smp::ipi_round_trip),
     ("smp_tlb_shootdown", smp::tlb_shootdown),
     ("log_ring_has_output", smp::log_ring_has_output),
+    ("cow_copy_then_reuse", procs::cow_copy_then_reuse),
+    ("cow_shootdown_other_cpu", procs::cow_shootdown_other_cpu),
+    ("elf_loader_rejects_malformed", procs::elf_loader_rejects_malformed),
+    ("cpio_newc_parse", procs::cpio_newc_parse),
     ("runner_self_check", runner_self_check),
 ];
 
