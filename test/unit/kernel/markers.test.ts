@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import { findMarkers } from './markers';
 import { kernelArtifact, run } from './paths';
 
-const REQUIRED = ['kmain', 'ap_main', 'timer_tick', 'smp_online', 'probe_entry', 'probe_call', 'probe_after', 'probe_write'];
+const REQUIRED = ['kmain', 'ap_main', 'timer_tick', 'smp_online', 'probe_entry', 'probe_call', 'probe_after', 'probe_write',
+  'cow_fault', 'fork', 'exec', 'syscall'];
 
 describe('kernel #BP markers', () => {
   const markers = findMarkers();
