@@ -8,6 +8,7 @@ import { runBuild } from '../session/build';
 import type { CowFaultsResponseBody, CpusResponseBody, ElfMappingsResponseBody, PageTableResponseBody } from '../session/views/protocol';
 import { VIEW_REQUESTS } from '../session/views/protocol';
 import { launchSession, pidAlive } from './connect';
+import { runAndExit } from './exit';
 import { parseOptions } from './options';
 import { renderCow, renderCpus, renderElf, renderPageTable } from './render';
 
@@ -26,7 +27,11 @@ export interface DemoReport {
   qemuGone: boolean;
 }
 
-export async function runDemo(argv: string[]): Promise<number> {
+export function runDemo(argv: string[]): Promise<number> {
+  return runAndExit(() => demo(argv));
+}
+
+async function demo(argv: string[]): Promise<number> {
   const noBuild = argv.includes('--no-build');
   const o = parseOptions(argv.filter(a => a !== '--no-build'));
   const root = process.cwd();

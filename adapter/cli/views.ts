@@ -6,6 +6,7 @@ import type {
 } from '../session/views/protocol';
 import { VIEW_REQUESTS } from '../session/views/protocol';
 import { openSession, type CliSession } from './connect';
+import { runAndExit } from './exit';
 import { VIEW_HELP } from './help';
 import { parseOptions, TARGET_HELP, type CliOptions } from './options';
 import { renderCow, renderCpus, renderElf, renderPageTable, renderTranslate } from './render';
@@ -46,7 +47,11 @@ async function query(cmd: string, s: CliSession, o: CliOptions): Promise<{ body:
   }
 }
 
-export async function runViewCli(cmd: string, argv: string[]): Promise<number> {
+export function runViewCli(cmd: string, argv: string[]): Promise<number> {
+  return runAndExit(() => viewCli(cmd, argv));
+}
+
+async function viewCli(cmd: string, argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`exo-debug ${cmd} ${VIEW_HELP[cmd]}\n${TARGET_HELP}\n`);
     return 0;
