@@ -1,7 +1,7 @@
 // The DAP session: a switchboard that routes requests to services (CONVENTIONS.md #5). It owns
 // no debugging logic: launch/attach build a Runtime, services answer, errors become one sentence.
 import {
-  Breakpoint, CapabilitiesEvent, DebugSession, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, Thread,
+  Breakpoint, CapabilitiesEvent, DebugSession, InitializedEvent, InvalidatedEvent, OutputEvent, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { describeError, ExoError } from '../common/errors';
@@ -219,7 +219,12 @@ export class ExoDebugSession extends DebugSession {
   }
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
-    this.handle(response, () => this.insp().setVariable(args));
+    this.handle(response, async () => {
+      const body = await this.insp().setVariable(args);
+      // Other views (watch, memory, registers) may show what changed.
+      this.sendEvent(new InvalidatedEvent(['variables']));
+      return body;
+    });
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {

@@ -22,6 +22,8 @@ export class Inspector {
   private nextHandle = 1;
   private readonly vars: FrameVariables | undefined;
   private scopeCache = new Map<string, Promise<FrameScope>>();
+  /** Handles whose children are source variables: where they live and how to name a child. */
+  private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
 
   constructor(private readonly rt: Runtime) {
     const file = rt.parts.loaded.file;
@@ -42,10 +44,18 @@ export class Inspector {
     this.frameHandles.clear();
     this.varHandles.clear();
     this.scopeCache.clear();
+    this.valueContainers.clear();
     this.nextHandle = 1;
   }
 
   /** `paged` handlers apply start/count themselves (large arrays are read only as shown). */
+  /** After a write: values are re-read on the next request; frame ids stay valid. */
+  refreshValues(): void {
+    this.varHandles.clear();
+    this.valueContainers.clear();
+    this.scopeCache.clear();
+  }
+
   private handle(children: Children, paged = false): number {
     const id = this.nextHandle++;
     this.varHandles.set(id, paged ? children : async (start, count) => {
@@ -127,10 +137,13 @@ export class Inspector {
     if (fsp && vars) {
       const fs = await fsp;
       if (fs.scope) {
-        scopes.push({ name: 'Locals', presentationHint: 'locals', expensive: false, namedVariables: fs.scope.locals.length,
-          variablesReference: this.handle(async () => (await vars.nodes(fs, 'locals')).map(n => this.valueVariable(n))) });
-        scopes.push({ name: 'Arguments', presentationHint: 'arguments', expensive: false, namedVariables: fs.scope.params.length,
-          variablesReference: this.handle(async () => (await vars.nodes(fs, 'params')).map(n => this.valueVariable(n))) });
+        const scopeRef = (which: 'locals' | 'params') => {
+          const ref = this.handle(async () => (await vars.nodes(fs, which)).map(n => this.valueVariable(n, thread, index)));
+          this.valueContainers.set(ref, { thread, index, exprOf: name => name });
+          return ref;
+        };
+        scopes.push({ name: 'Locals', presentationHint: 'locals', expensive: false, namedVariables: fs.scope.locals.length, variablesReference: scopeRef('locals') });
+        scopes.push({ name: 'Arguments', presentationHint: 'arguments', expensive: false, namedVariables: fs.scope.params.length, variablesReference: scopeRef('params') });
       }
     }
     const regsRef = this.handle(async () => {
@@ -146,12 +159,17 @@ export class Inspector {
     return { scopes };
   }
 
-  private valueVariable(n: ValueNode, parentExpr?: string): DebugProtocol.Variable {
-    const evaluateName = parentExpr === undefined ? n.name : n.name.startsWith('[') ? `${parentExpr}${n.name}` : `${parentExpr}.${n.name}`;
+  private valueVariable(n: ValueNode, thread: RspThreadId, index: number, parentExpr?: string): DebugProtocol.Variable {
+    const childExpr = (name: string) => (name.startsWith('[') ? `${parentExpr}${name}` : `${parentExpr}.${name}`);
+    const evaluateName = parentExpr === undefined ? n.name : childExpr(n.name);
+    let ref = 0;
+    if (n.childCount > 0) {
+      ref = this.handle(async (start, count) => (await n.children(start, count)).map(c => this.valueVariable(c, thread, index, evaluateName)), true);
+      this.valueContainers.set(ref, { thread, index, exprOf: name => (name.startsWith('[') ? `${evaluateName}${name}` : `${evaluateName}.${name}`) });
+    }
     return {
       name: n.name, value: n.value, type: n.type || undefined, evaluateName,
-      variablesReference: n.childCount > 0
-        ? this.handle(async (start, count) => (await n.children(start, count)).map(c => this.valueVariable(c, evaluateName)), true) : 0,
+      variablesReference: ref,
       indexedVariables: n.indexed ? n.childCount : undefined,
       namedVariables: !n.indexed && n.childCount > 0 ? n.childCount : undefined,
       memoryReference: n.address !== undefined ? hex(n.address) : undefined,
@@ -175,7 +193,17 @@ export class Inspector {
     return { variables: await h(args.start, args.count || undefined) };
   }
 
+  /** Source variables are assigned through the evaluator (memory or register, typed); registers
+   *  of the Registers scope are written directly. */
   async setVariable(args: DebugProtocol.SetVariableArguments): Promise<DebugProtocol.SetVariableResponse['body']> {
+    const container = this.valueContainers.get(args.variablesReference);
+    if (container) {
+      const target = container.exprOf(args.name);
+      const r = await this.evaluateIn(container.thread, container.index, `${target} = (${args.value})`);
+      // Values shown elsewhere may alias what changed: the session sends 'invalidated'.
+      this.refreshValues();
+      return { value: r.result };
+    }
     const thread = this.rt.lastThread;
     const name = args.name.replace(/^\$/, '');
     if (!this.rt.rsp.registers.byName(name)) throw new ExoError('user', `Only registers can be set here: "${args.name}" is not one.`);
@@ -184,6 +212,7 @@ export class Inspector {
     if (v === undefined) throw new ExoError('user', `"${args.value}" is not a number.`);
     await this.rt.rsp.writeRegister(thread, name, v);
     this.frames.delete(thread);
+    this.refreshValues();
     return { value: hex(BigInt.asUintN(64, v)) };
   }
 
@@ -212,7 +241,8 @@ export class Inspector {
 
   async writeMemory(args: DebugProtocol.WriteMemoryArguments): Promise<DebugProtocol.WriteMemoryResponse['body']> {
     const r = await writeMemory(this.rt, this.rt.lastThread, args);
-    this.invalidate();
+    this.frames.clear(); // stacks may have changed; variable handles re-read when asked
+    this.scopeCache.clear();
     return r;
   }
 

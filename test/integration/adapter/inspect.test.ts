@@ -70,6 +70,28 @@ describe('adapter: inspection and restart (real QEMU + Exo-OS)', function () {
       const mods = await s.dc.customRequest('modules', {});
       assert.equal(mods.body.modules[0].path, KERNEL);
 
+      // setVariable on a source variable: a field of kmain's local `boot` (in scope once its
+      // line ran), through the evaluator.
+      let top2 = top;
+      let boot;
+      for (let i = 0; i < 4 && !boot; i++) {
+        await s.dc.nextRequest({ threadId: t });
+        await s.nextStop();
+        top2 = await s.topFrame(t);
+        const scopes2 = (await s.dc.scopesRequest({ frameId: top2.id })).body.scopes;
+        const locals = (await s.dc.variablesRequest({ variablesReference: scopes2[0].variablesReference })).body.variables;
+        boot = locals.find(v => v.name === 'boot');
+      }
+      assert.ok(boot && boot.variablesReference > 0, 'kmain has a struct local boot');
+      const setField = await s.dc.setVariableRequest({ variablesReference: boot.variablesReference, name: 'memmap_len', value: '3' });
+      assert.equal(setField.body.value, '3');
+      assert.equal((await s.dc.evaluateRequest({ expression: 'boot.memmap_len', frameId: top2.id })).body.result, '3');
+      // After 'invalidated' the client asks again from the scopes down.
+      const scopes3 = (await s.dc.scopesRequest({ frameId: top2.id })).body.scopes;
+      const boot3 = (await s.dc.variablesRequest({ variablesReference: scopes3[0].variablesReference })).body.variables.find(v => v.name === 'boot')!;
+      const fields = (await s.dc.variablesRequest({ variablesReference: boot3.variablesReference })).body.variables;
+      assert.equal(fields.find(v => v.name === 'memmap_len')?.value, '3');
+
       // Restart: QMP system_reset, breakpoints kept. An instruction breakpoint at the kernel's
       // entry (the ELF entry, reached again after the firmware reloads the kernel) proves both.
       const entry = '0x' + readElfEntry().toString(16);
