@@ -250,7 +250,20 @@ export class Inspector {
     return disassemble(this.rt, this.rt.lastThread, args);
   }
 
-  async dataInfoForVariable(_ref: number, _name: string): Promise<DebugProtocol.DataBreakpointInfoResponse['body'] | undefined> {
-    return undefined;
+  /** dataBreakpointInfo for a variable shown in Locals/Arguments (or a field of one): its
+   *  address and size through the evaluator (`&x`, `sizeof(x)`); watchpoints cover ≤ 8 bytes. */
+  async dataInfoForVariable(ref: number, name: string): Promise<DebugProtocol.DataBreakpointInfoResponse['body'] | undefined> {
+    const c = this.valueContainers.get(ref);
+    if (!c) return undefined;
+    const expr = c.exprOf(name);
+    try {
+      const addr = (await this.evaluateIn(c.thread, c.index, `&(${expr})`)).raw;
+      const size = (await this.evaluateIn(c.thread, c.index, `sizeof(${expr})`)).raw;
+      if (addr === undefined || size === undefined) return undefined;
+      const len = Number(size > 8n ? 8n : size < 1n ? 1n : size);
+      return { dataId: `${hex(addr)}/${len}`, description: `${expr} (${len} bytes at ${hex(addr)})`, accessTypes: ['write', 'read', 'readWrite'], canPersist: false };
+    } catch (e) {
+      return { dataId: null, description: `${expr} has no address to watch: ${e instanceof Error ? e.message : String(e)}` };
+    }
   }
 }

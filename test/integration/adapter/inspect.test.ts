@@ -91,6 +91,10 @@ describe('adapter: inspection and restart (real QEMU + Exo-OS)', function () {
       const boot3 = (await s.dc.variablesRequest({ variablesReference: scopes3[0].variablesReference })).body.variables.find(v => v.name === 'boot')!;
       const fields = (await s.dc.variablesRequest({ variablesReference: boot3.variablesReference })).body.variables;
       assert.equal(fields.find(v => v.name === 'memmap_len')?.value, '3');
+      // A data breakpoint offered on that field names its address and size.
+      const info = await s.dc.dataBreakpointInfoRequest({ variablesReference: boot3.variablesReference, name: 'memmap_len' });
+      const addr = BigInt((await s.dc.evaluateRequest({ expression: '&boot.memmap_len', frameId: top2.id })).body.result.replace(/^.*(0x[0-9a-f]+).*$/, '$1'));
+      assert.equal(info.body.dataId, `0x${addr.toString(16)}/8`);
 
       // Restart: QMP system_reset, breakpoints kept. An instruction breakpoint at the kernel's
       // entry (the ELF entry, reached again after the firmware reloads the kernel) proves both.
