@@ -70,7 +70,7 @@ function renderRegion(r: RegionBody): string {
   const ok = r.problems.length === 0 ? 'ok' : `${r.problems.length} problem(s)`;
   let out = `${r.name.padEnd(28)} ${r.start}-${r.end} ${String(r.mappedPages).padStart(5)}/${r.pages} pages mapped, ELF ${r.expected.text}: ${ok}\n`;
   for (const run of r.runs) {
-    out += `    ${run.start}-${run.end} ${run.mapped ? `-> ${run.phys} ${run.perms!.text}${run.permsMatch ? '' : ' (perm mismatch)'}${run.physMatch ? '' : ' (unexpected frame)'}` : 'not mapped'}\n`;
+    out += `    ${run.start}-${run.end} ${run.mapped ? `-> ${run.phys} ${run.perms!.text}${run.cow ? ' COW' : ''}${run.permsMatch ? '' : ' (perm mismatch)'}${run.physMatch ? '' : ' (unexpected frame)'}` : 'not mapped'}\n`;
   }
   return out;
 }

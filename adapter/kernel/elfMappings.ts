@@ -21,15 +21,18 @@ export interface PageRun {
   readonly perms?: Perms;
   /** Effective permissions equal the ELF flags (R always; W and X as flagged). */
   readonly permsMatch?: boolean;
-  /** phys == the ELF's load address (paddr) at the same offset. */
+  /** phys == the ELF's load address (paddr) at the same offset (only checked for kernels QEMU loaded). */
   readonly physMatch?: boolean;
+  /** Write-protected with the kernel's COW bit: writable in effect (copied on the first write). */
+  readonly cow?: boolean;
 }
 
 export interface RegionMapping {
   readonly name: string;
   readonly start: bigint;
   readonly end: bigint;
-  readonly loadAddress: bigint;
+  /** Where the ELF wants it in physical memory, when that is checked. */
+  readonly loadAddress?: bigint;
   readonly expected: Perms;
   readonly pages: number;
   readonly mappedPages: number;
@@ -55,7 +58,7 @@ function effective(t: Translation): Perms {
 
 const hex = (v: bigint) => '0x' + v.toString(16);
 
-async function mapRegion(name: string, start: bigint, end: bigint, load: bigint, expected: Perms, tr: Translator): Promise<RegionMapping> {
+async function mapRegion(name: string, start: bigint, end: bigint, load: bigint | undefined, expected: Perms, tr: Translator): Promise<RegionMapping> {
   const runs: PageRun[] = [];
   let pages = 0, mappedPages = 0, wx = 0;
   const first = start & ~(PAGE - 1n);
@@ -68,15 +71,16 @@ async function mapRegion(name: string, start: bigint, end: bigint, load: bigint,
       mappedPages++;
       const perms = effective(t);
       if (perms.w && perms.x) wx++;
-      const permsMatch = perms.w === expected.w && perms.x === expected.x;
-      const physMatch = t.phys === load + (va - start);
-      cur = { start: va, end: va + PAGE, mapped, phys: t.phys, perms, permsMatch, physMatch };
+      const cow = !perms.w && t.steps[t.steps.length - 1].entry.cow;
+      const permsMatch = (perms.w || cow) === expected.w && perms.x === expected.x;
+      const physMatch = load === undefined ? true : t.phys === load + (va - start);
+      cur = { start: va, end: va + PAGE, mapped, phys: t.phys, perms, permsMatch, physMatch, cow };
     } else {
       cur = { start: va, end: va + PAGE, mapped };
     }
     const last = runs[runs.length - 1];
     const joins = last && last.end === va && last.mapped === cur.mapped && (!cur.mapped ||
-      (last.permsMatch === cur.permsMatch && last.physMatch === cur.physMatch && permText(last.perms!) === permText(cur.perms!) &&
+      (last.permsMatch === cur.permsMatch && last.physMatch === cur.physMatch && last.cow === cur.cow && permText(last.perms!) === permText(cur.perms!) &&
         last.phys! + (va - last.start) === cur.phys));
     if (joins) runs[runs.length - 1] = { ...last, end: cur.end };
     else runs.push(cur);
@@ -87,24 +91,28 @@ async function mapRegion(name: string, start: bigint, end: bigint, load: bigint,
     if (!r.mapped) { problems.push(`${name}: ${range} is not mapped`); continue; }
     if (r.perms!.w && r.perms!.x) problems.push(`${name}: ${range} is writable AND executable`);
     if (!r.permsMatch) problems.push(`${name}: ${range} is mapped ${permText(r.perms!)} but the ELF says ${permText(expected)}`);
-    if (!r.physMatch) problems.push(`${name}: ${range} maps physical ${hex(r.phys!)}, expected ${hex(load + (r.start - start))} (wrong higher-half offset?)`);
+    if (!r.physMatch) problems.push(`${name}: ${range} maps physical ${hex(r.phys!)}, expected ${hex(load! + (r.start - start))} (wrong higher-half offset?)`);
   }
   return { name, start, end, loadAddress: load, expected, pages, mappedPages, runs, writableExecutablePages: wx, problems };
 }
 
-/** Segments and allocated sections of `elf` against the address space `tr` translates in. */
-export async function elfMappings(elf: ElfFile, file: string, cr3: bigint, tr: Translator): Promise<ElfMappingsResult> {
+/**
+ * Segments and allocated sections of `elf` against the address space `tr` translates in.
+ * `checkLoadAddress`: frames must sit at the ELF's paddr (true for a kernel QEMU loaded; user
+ * programs get frames from the kernel's allocator).
+ */
+export async function elfMappings(elf: ElfFile, file: string, cr3: bigint, tr: Translator, checkLoadAddress = true): Promise<ElfMappingsResult> {
   const segments: RegionMapping[] = [];
   const loads = elf.programHeaders.filter(p => p.type === PT_LOAD && p.memsz > 0n);
   for (const [i, ph] of loads.entries()) {
     const expected = { r: true, w: (ph.flags & PF_W) !== 0, x: (ph.flags & PF_X) !== 0, u: false };
-    segments.push(await mapRegion(`LOAD[${i}] ${permText(expected)}`, ph.vaddr, ph.vaddr + ph.memsz, ph.paddr, expected, tr));
+    segments.push(await mapRegion(`LOAD[${i}] ${permText(expected)}`, ph.vaddr, ph.vaddr + ph.memsz, checkLoadAddress ? ph.paddr : undefined, expected, tr));
   }
   const sections: RegionMapping[] = [];
   for (const sh of elf.sectionHeaders) {
     if ((sh.flags & SHF_ALLOC) === 0n || sh.size === 0n || sh.addr === 0n) continue;
     const seg = loads.find(p => sh.addr >= p.vaddr && sh.addr < p.vaddr + p.memsz);
-    const load = seg ? sh.addr - seg.vaddr + seg.paddr : sh.addr;
+    const load = !checkLoadAddress ? undefined : seg ? sh.addr - seg.vaddr + seg.paddr : sh.addr;
     const expected = { r: true, w: (sh.flags & SHF_WRITE) !== 0n, x: (sh.flags & SHF_EXECINSTR) !== 0n, u: false };
     sections.push(await mapRegion(sh.name, sh.addr, sh.addr + sh.size, load, expected, tr));
   }

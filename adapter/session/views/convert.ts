@@ -61,9 +61,9 @@ export function stepsBody(t: Translation): TranslateStepBody[] {
 const permsBody = (p: Perms): PermsBody => ({ ...p, text: permText(p) });
 
 export const regionBody = (r: RegionMapping): RegionBody => ({
-  name: r.name, start: hex(r.start), end: hex(r.end), loadAddress: hex(r.loadAddress), expected: permsBody(r.expected),
+  name: r.name, start: hex(r.start), end: hex(r.end), loadAddress: opt(r.loadAddress), expected: permsBody(r.expected),
   pages: r.pages, mappedPages: r.mappedPages, writableExecutablePages: r.writableExecutablePages, problems: [...r.problems],
-  runs: r.runs.map(x => ({ start: hex(x.start), end: hex(x.end), mapped: x.mapped, phys: opt(x.phys), perms: x.perms ? permsBody(x.perms) : undefined, permsMatch: x.permsMatch, physMatch: x.physMatch })),
+  runs: r.runs.map(x => ({ start: hex(x.start), end: hex(x.end), mapped: x.mapped, phys: opt(x.phys), perms: x.perms ? permsBody(x.perms) : undefined, permsMatch: x.permsMatch, physMatch: x.physMatch, cow: x.cow })),
 });
 
 export const cowFaultBody = (f: CowFault): CowFaultBody => ({

@@ -125,7 +125,8 @@ async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise
     file = rt.symbols.path ?? '';
   }
   const space = cr3 ?? (await svc.context(cpu)).cr3;
-  const r = await elfMappings(elf, file, space, v => svc.translate(cpu, v, { ...opts, cr3 }));
+  // Only a kernel QEMU loaded itself sits at its ELF load addresses.
+  const r = await elfMappings(elf, file, space, v => svc.translate(cpu, v, { ...opts, cr3 }), !a.file && cr3 === undefined);
   return { cpu, file: r.file, cr3: hex(r.cr3), segments: r.segments.map(regionBody), sections: r.sections.map(regionBody), problems: [...r.problems] };
 }
 

@@ -153,10 +153,10 @@ export interface ElfMappingsArguments extends PagingArguments {
 
 export interface PermsBody { r: boolean; w: boolean; x: boolean; u: boolean; text: string }
 
-export interface PageRunBody { start: Hex; end: Hex; mapped: boolean; phys?: Hex; perms?: PermsBody; permsMatch?: boolean; physMatch?: boolean }
+export interface PageRunBody { start: Hex; end: Hex; mapped: boolean; phys?: Hex; perms?: PermsBody; permsMatch?: boolean; physMatch?: boolean; cow?: boolean }
 
 export interface RegionBody {
-  name: string; start: Hex; end: Hex; loadAddress: Hex; expected: PermsBody;
+  name: string; start: Hex; end: Hex; loadAddress?: Hex; expected: PermsBody;
   pages: number; mappedPages: number; writableExecutablePages: number; runs: PageRunBody[]; problems: string[];
 }
 

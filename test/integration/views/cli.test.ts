@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchQemu } from '../../../adapter/qemu/launcher';
-import type { CpusResponseBody, PageTableResponseBody } from '../../../adapter/session/views/protocol';
+import type { CpusResponseBody, ElfMappingsResponseBody, PageTableResponseBody } from '../../../adapter/session/views/protocol';
 import type { DemoReport } from '../../../adapter/cli/demo';
 import { KERNEL, pidAlive, ROOT } from '../adapter/harness';
 
@@ -93,5 +93,25 @@ describe('exo-debug CLI (dist/cli.js, real QEMU + Exo-OS)', function () {
     assert.equal(b.mode, '4-level');
     assert.ok(b.summary!.leaves > 1000);
     assert.equal(b.summary!.garbageEntries, 0);
+  });
+
+  it('elf FILE --pid 1: init\'s ELF against its own address space (CR3 from EXO_PROCS): user pages, text r-x, data rw or COW', async () => {
+    const init = path.join(ROOT, 'build/kernel/user/init');
+    const r = await run(['elf', init, '--pid', '1', '--until', 'exo: init: done', '--json'], 180_000);
+    assert.equal(r.code, 0, r.stderr);
+    const b = JSON.parse(r.stdout) as ElfMappingsResponseBody;
+    assert.deepEqual(b.problems, []);
+    const text = b.sections.find(x => x.name === '.text')!;
+    assert.equal(text.mappedPages, text.pages);
+    assert.deepEqual([...new Set(text.runs.map(x => x.perms?.text))], ['r-x user']);
+    const data = b.segments.find(x => x.expected.w)!;
+    for (const run of data.runs) {
+      assert.equal(run.mapped, true);
+      assert.ok(run.perms!.w || run.cow, `${run.start}: writable or copy-on-write`);
+      assert.equal(run.perms!.x, false);
+    }
+    const bad = await run(['elf', init, '--pid', '999', '--until', 'exo: init: done'], 180_000);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /pid 999 is not in the kernel's process table/);
   });
 });
