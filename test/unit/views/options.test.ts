@@ -1,0 +1,27 @@
+// exo-debug option parsing: --attach host:port, numbers in range, unknown options are errors.
+import * as assert from 'node:assert/strict';
+import { parseOptions } from '../../../adapter/cli/options';
+
+describe('views: exo-debug options', () => {
+  it('parses target and output options, leaving positional arguments', () => {
+    const o = parseOptions(['tlb', '--attach', 'localhost:1234', '--symbols', 'k.elf', '--json', '--cpu', '2', '--until', 'online$', '--timeout', '30']);
+    assert.deepEqual(o.attach, { host: 'localhost', port: 1234 });
+    assert.equal(o.symbols, 'k.elf');
+    assert.equal(o.json, true);
+    assert.equal(o.cpu, 2);
+    assert.equal(o.until!.source, 'online$');
+    assert.equal(o.timeoutMs, 30_000);
+    assert.deepEqual(o.rest, ['tlb']);
+    assert.deepEqual(parseOptions(['--attach', '1234']).attach, { host: '127.0.0.1', port: 1234 });
+    assert.equal(parseOptions(['--phys', '--pid', '3']).pid, 3);
+  });
+
+  it('rejects bad values with one sentence', () => {
+    assert.throws(() => parseOptions(['--attach', 'host:']), /--attach needs host:port/);
+    assert.throws(() => parseOptions(['--attach', 'h:70000']), /from 1 to 65535/);
+    assert.throws(() => parseOptions(['--cpus', '0']), /--cpus needs a whole number from 1 to 255/);
+    assert.throws(() => parseOptions(['--until', '(']), /regular expression/);
+    assert.throws(() => parseOptions(['--frobnicate']), /unknown option --frobnicate/);
+    assert.throws(() => parseOptions(['--kernel']), /--kernel needs a value/);
+  });
+});
