@@ -17,6 +17,9 @@ pub const O_TRUNC: u64 = 0o1000;
 
 type RamData = Arc<SpinLock<Vec<u8>>>;
 
+/// Largest ramfs file (the kernel heap is small).
+const MAX_RAM_FILE: usize = 256 * 1024;
+
 pub enum Node {
     Initrd(&'static [u8]),
     Ram(RamData),
@@ -153,7 +156,10 @@ impl OpenFile {
             Node::Ram(d) => {
                 let mut off = self.offset.lock();
                 let mut v = d.lock();
-                let end = *off as usize + data.len();
+                let end = (*off as usize).saturating_add(data.len());
+                if end > MAX_RAM_FILE {
+                    return Err(crate::syscall::errno::EFBIG);
+                }
                 if v.len() < end {
                     v.resize(end, 0);
                 }

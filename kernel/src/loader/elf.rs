@@ -153,7 +153,7 @@ pub fn load(space: &AddressSpace, b: &[u8]) -> Result<Image, ElfError> {
     if !loaded {
         return Err(ElfError::NoLoadableSegment);
     }
-    if entry < MIN_VADDR || entry >= USER_END {
+    if !(MIN_VADDR..USER_END).contains(&entry) {
         return Err(ElfError::BadSegment(entry));
     }
     Ok(Image { entry, phdr: phdr_va, phent: 56, phnum: phdrs.len() as u64, brk })

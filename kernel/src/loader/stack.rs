@@ -56,7 +56,7 @@ pub fn build(space: &AddressSpace, img: &Image, argv: &[Vec<u8>], envp: &[Vec<u8
         words.push(v);
     }
     let mut top = sp & !15;
-    if (top - words.len() as u64 * 8) % 16 != 0 {
+    if !(top - words.len() as u64 * 8).is_multiple_of(16) {
         top -= 8;
     }
     let rsp = top - words.len() as u64 * 8;

@@ -1,13 +1,13 @@
 //! Process life cycle: fork (COW address space, inherited fds, child on another CPU's queue),
 //! exit (teardown, children to init, wake the parent) and wait (reap or block).
 use super::{lock, Context, ProcState, MAX_PROCS};
-use crate::arch::x86_64::interrupts::InterruptFrame;
+use crate::arch::x86_64::interrupts::{FxArea, InterruptFrame};
 use crate::sched;
 use crate::syscall::errno::{Errno, ECHILD, EAGAIN, ENOMEM};
 
 /// fork for the process running here, whose saved user state is `frame` / `fx`. Returns the
 /// child's pid.
-pub fn fork(frame: &InterruptFrame, fx: *const u8) -> Result<u32, Errno> {
+pub fn fork(frame: &InterruptFrame, fx: &FxArea) -> Result<u32, Errno> {
     let slot = sched::current_slot().ok_or(EAGAIN)?;
     let space = lock().slot(slot).space();
     let child_space = space.clone_cow().map_err(|_| ENOMEM)?; // #BP:fork
@@ -31,9 +31,7 @@ pub fn fork(frame: &InterruptFrame, fx: *const u8) -> Result<u32, Errno> {
     child.brk_start = brk_start;
     child.brk = brk;
     child.fds = fds;
-    let mut ctx = Context { fx: [0; 512], regs: *frame };
-    // SAFETY: isr_common's fxsave area is 512 bytes.
-    unsafe { core::ptr::copy_nonoverlapping(fx, ctx.fx.as_mut_ptr(), 512) };
+    let mut ctx = Context { fx: *fx, regs: *frame };
     ctx.regs.rax = 0; // fork returns 0 in the child
     child.context = ctx;
     let child_pid = child.pid;

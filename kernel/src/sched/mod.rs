@@ -4,7 +4,7 @@
 //! runs again). Each CPU's idle loop is itself saved like a context while it runs processes.
 pub mod runqueue;
 
-use crate::arch::x86_64::interrupts::{InterruptFrame, PAGE_FAULT};
+use crate::arch::x86_64::interrupts::{FxArea, InterruptFrame, PAGE_FAULT};
 use crate::arch::x86_64::{cpu, gdt, percpu, smp};
 use crate::memory::cow;
 use crate::proc::{self, addrspace, Context, ProcState, Table};
@@ -68,22 +68,20 @@ pub fn pick_cpu() -> usize {
     smp::current_cpu_index()
 }
 
-fn save(ctx: &mut Context, frame: &InterruptFrame, fx: *const u8) {
+fn save(ctx: &mut Context, frame: &InterruptFrame, fx: &FxArea) {
     ctx.regs = *frame;
-    // SAFETY: isr_common's fxsave area is 512 bytes.
-    unsafe { core::ptr::copy_nonoverlapping(fx, ctx.fx.as_mut_ptr(), 512) };
+    ctx.fx = *fx;
 }
 
-fn load(ctx: &Context, frame: &mut InterruptFrame, fx: *mut u8) {
+fn load(ctx: &Context, frame: &mut InterruptFrame, fx: &mut FxArea) {
     *frame = ctx.regs;
-    // SAFETY: as in `save`.
-    unsafe { core::ptr::copy_nonoverlapping(ctx.fx.as_ptr(), fx, 512) };
+    *fx = ctx.fx;
 }
 
 /// Picks what this CPU runs next and rewrites the interrupt frame for it. `requeue`: the
 /// current process stays runnable (preemption, yield); otherwise its state was already set
 /// (blocked, zombie). Called at interrupt exit with interrupts off.
-pub fn schedule(frame: &mut InterruptFrame, fx: *mut u8, requeue: bool) {
+pub fn schedule(frame: &mut InterruptFrame, fx: &mut FxArea, requeue: bool) {
     let me = smp::current_cpu_index();
     let mut t = proc::lock();
     let cur = current_slot();
@@ -131,7 +129,7 @@ pub fn schedule(frame: &mut InterruptFrame, fx: *mut u8, requeue: bool) {
 }
 
 /// LAPIC timer: preempt user code at the end of its slice, start work on an idle CPU.
-pub fn on_tick(frame: &mut InterruptFrame, fx: *mut u8) {
+pub fn on_tick(frame: &mut InterruptFrame, fx: &mut FxArea) {
     let me = smp::current_cpu_index();
     if frame.cs & 3 == 3 {
         if SLICE[me].fetch_add(1, Ordering::Relaxed) + 1 >= SLICE_TICKS && !RUNQ[me].lock().is_empty() {
@@ -143,7 +141,7 @@ pub fn on_tick(frame: &mut InterruptFrame, fx: *mut u8) {
 }
 
 /// Reschedule IPI: another CPU queued work here.
-pub fn on_resched(frame: &mut InterruptFrame, fx: *mut u8) {
+pub fn on_resched(frame: &mut InterruptFrame, fx: &mut FxArea) {
     let me = smp::current_cpu_index();
     if (frame.cs & 3 == 3 || current_slot().is_none()) && !RUNQ[me].lock().is_empty() {
         schedule(frame, fx, true);
@@ -151,7 +149,7 @@ pub fn on_resched(frame: &mut InterruptFrame, fx: *mut u8) {
 }
 
 /// An exception in ring 3: a write to a COW page is resolved; anything else ends the process.
-pub fn user_exception(frame: &mut InterruptFrame, fx: *mut u8) {
+pub fn user_exception(frame: &mut InterruptFrame, fx: &mut FxArea) {
     let Some(slot) = current_slot() else {
         panic!("user-mode exception {} with no current process", frame.vector);
     };

@@ -15,3 +15,4 @@ pub const EMFILE: Errno = 24;
 pub const E2BIG: Errno = 7;
 pub const ENOSYS: Errno = 38;
 pub const EACCES: Errno = 13;
+pub const EFBIG: Errno = 27;

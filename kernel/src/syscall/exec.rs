@@ -2,7 +2,7 @@
 //! into a fresh address space with the argument stack, then swap it in and free the old one.
 //! Any failure leaves the caller untouched and returns an error code.
 use super::errno::{Errno, E2BIG, EFAULT, ENOEXEC, ENOMEM};
-use crate::arch::x86_64::interrupts::InterruptFrame;
+use crate::arch::x86_64::interrupts::{FxArea, InterruptFrame};
 use crate::loader::{elf, stack};
 use crate::proc::addrspace::AddressSpace;
 use crate::proc::{self, user_context};
@@ -89,7 +89,7 @@ fn read_strings(space: &AddressSpace, mut va: u64) -> Result<Vec<Vec<u8>>, Errno
 }
 
 /// execve for the process in `slot`; on success `frame`/`fx` start the new program.
-pub fn execve(slot: usize, frame: &mut InterruptFrame, fx: *mut u8) -> Result<(), Errno> {
+pub fn execve(slot: usize, frame: &mut InterruptFrame, fx: &mut FxArea) -> Result<(), Errno> {
     let old = proc::lock().slot(slot).space();
     let path = old.read_cstr(frame.rdi, 256).map_err(|_| EFAULT)?;
     let path = core::str::from_utf8(&path).map_err(|_| ENOEXEC)?;
@@ -109,7 +109,6 @@ pub fn execve(slot: usize, frame: &mut InterruptFrame, fx: *mut u8) -> Result<()
     old.destroy();
     let ctx = user_context(l.entry, l.rsp);
     *frame = ctx.regs;
-    // SAFETY: isr_common's fxsave area is 512 bytes.
-    unsafe { core::ptr::copy_nonoverlapping(ctx.fx.as_ptr(), fx, 512) };
+    *fx = ctx.fx;
     Ok(())
 }

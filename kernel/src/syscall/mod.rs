@@ -6,7 +6,7 @@ pub mod errno;
 pub mod exec;
 mod files;
 
-use crate::arch::x86_64::interrupts::InterruptFrame;
+use crate::arch::x86_64::interrupts::{FxArea, InterruptFrame};
 use crate::arch::x86_64::{cpu, smp};
 use crate::memory::addr::{PhysAddr, PAGE_SIZE};
 use crate::memory::paging::PageTableFlags;
@@ -58,7 +58,7 @@ fn ret(r: Result<i64, Errno>) -> Action {
 }
 
 #[no_mangle]
-pub fn dispatch(frame: &mut InterruptFrame, fx: *mut u8) {
+pub fn dispatch(frame: &mut InterruptFrame, fx: &mut FxArea) {
     let Some(slot) = sched::current_slot() else {
         frame.rax = (-ENOSYS) as u64;
         return;

@@ -150,7 +150,8 @@ pub fn elf_loader_rejects_malformed() -> TestResult {
     let good = tiny_elf();
     let img = load(&good).map_err(|e| format!("valid ELF rejected: {:?}", e))?;
     check!(img.entry == 0x400078 && img.brk == 0x402000 && img.phdr == 0x400040, "{:?}", img);
-    let cases: [(&str, fn(&mut Vec<u8>), ElfError); 8] = [
+    type Case = (&'static str, fn(&mut Vec<u8>), ElfError);
+    let cases: [Case; 8] = [
         ("short", |b| b.truncate(40), ElfError::TooShort),
         ("magic", |b| b[1] = b'X', ElfError::BadMagic),
         ("class", |b| b[4] = 1, ElfError::NotElf64),

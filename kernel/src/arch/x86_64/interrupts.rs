@@ -43,6 +43,9 @@ const EXCEPTION_NAMES: [&str; 32] = [
 ];
 
 pub const PAGE_FAULT: u64 = 14;
+
+/// The fxsave image isr_common keeps below the frame (SSE state of the interrupted code).
+pub type FxArea = [u8; 512];
 /// Software-only vector whose handler clobbers every xmm register: the test runner raises it
 /// with `int` to check that isr_common saves and restores the SSE state.
 pub const SSE_CLOBBER_VECTOR: u8 = 0x81;
@@ -54,7 +57,9 @@ extern "C" {
 }
 
 #[no_mangle]
-extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame, fx: *mut u8) {
+extern "C" fn interrupt_dispatch(frame: &mut InterruptFrame, fx: *mut FxArea) {
+    // SAFETY: isr_common passes its 16-byte aligned 512-byte fxsave area, live until we return.
+    let fx = unsafe { &mut *fx };
     let vector = frame.vector;
     if vector == PAGE_FAULT && try_probe_fixup(frame) {
         return;
