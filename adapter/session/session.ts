@@ -55,6 +55,7 @@ export class ExoDebugSession extends DebugSession {
       if (r.hitIds.length) ev.body.hitBreakpointIds = r.hitIds;
       if (r.text) ev.body.description = r.text;
       this.sendEvent(ev);
+      this.inspector?.prefetch(r.thread);
     },
     output: (category, text) => this.sendEvent(new OutputEvent(text, category)),
     exited: description => {

@@ -49,6 +49,13 @@ export class Inspector {
   }
 
   /** `paged` handlers apply start/count themselves (large arrays are read only as shown). */
+  /** Starts unwinding and the top frame's scope right at a stop, while the client is still
+   *  asking for threads: the stackTrace/scopes that follow find them ready. */
+  prefetch(thread: RspThreadId): void {
+    this.framesOf(thread).catch(() => { /* reported when really asked */ });
+    this.frameScope(thread, 0)?.catch(() => { /* idem */ });
+  }
+
   /** After a write: values are re-read on the next request; frame ids stay valid. */
   refreshValues(): void {
     this.varHandles.clear();
