@@ -44,7 +44,7 @@ export function renderPageTable(b: PageTableResponseBody): string {
   if (b.ranges) {
     const rows = [['start', 'end', 'size', 'perm', 'phys']];
     for (const r of b.ranges) {
-      rows.push([r.start, r.end, `0x${(BigInt(r.end) - BigInt(r.start)).toString(16)}`, `r${r.writable ? 'w' : '-'}${r.executable ? 'x' : '-'}${r.user ? 'u' : '-'}`, r.physContiguous ? r.phys : `${r.phys}…`]);
+      rows.push([r.start, r.end, `0x${(BigInt(r.end) - BigInt(r.start)).toString(16)}`, `r${r.writable ? 'w' : '-'}${r.executable ? 'x' : '-'}${r.user ? ' user' : ''}`, r.physContiguous ? r.phys : `${r.phys}…`]);
     }
     out += table(rows);
   }
