@@ -119,6 +119,21 @@ static void check_files(void) {
     sys_close(c);
 }
 
+/* A child that writes to its read-only text and one that touches an unmapped address are
+   ended by the kernel (status -128 - vector); init goes on. */
+static void check_faults(void) {
+    volatile char *targets[2] = {(volatile char *)(u64)&check_faults, (volatile char *)0x10};
+    for (int i = 0; i < 2; i++) {
+        if (sys_fork() == 0) {
+            *targets[i] = 1;
+            sys_exit(0);
+        }
+        int status = 0;
+        sys_wait(&status);
+        printf("exo: init: faulting child %d status=%d\n", (i64)i, (i64)status);
+    }
+}
+
 static void check_brk(void) {
     u64 cur = (u64)sys_brk(0);
     u64 next = (u64)sys_brk(cur + 8192);
@@ -135,6 +150,7 @@ int main(int argc, char **argv, char **envp) {
     check_fds();
     check_exec();
     check_files();
+    check_faults();
     check_brk();
     printf("exo: init: done cow_faults=%d\n", exo_cow_total());
     for (;;) sys_pause(); /* idle: the system stays up for a debugger */

@@ -76,7 +76,7 @@ describe('Exo-OS processes (normal kernel, -smp 4, initrd)', function () {
     assert.equal(done.length, 1, r.serial);
     assert.match(done[0], /^exo: init: done cow_faults=\d+$/);
     assert.ok(r.aliveAfterMatch, 'the kernel must idle after init is done, not exit');
-    assert.doesNotMatch(r.serial, /EXCEPTION|PANIC|killed/);
+    assert.doesNotMatch(r.serial, /EXCEPTION|PANIC/);
     assert.ok(!isAlive(r.pid), `QEMU ${r.pid} still running after stop`);
   });
 
@@ -156,6 +156,14 @@ describe('Exo-OS processes (normal kernel, -smp 4, initrd)', function () {
     assert.match(r.serial, /exo: init: exec \/bin\/interp -> -8\n/, 'ENOEXEC for PT_INTERP');
     assert.match(r.serial, /exo: init: exec \/bin\/missing -> -2\n/, 'ENOENT');
     assert.match(r.serial, /exo: init: still running as pid 1 after failed execs\n/);
+  });
+
+  it('a user fault (write to read-only text, unmapped address) ends only that process', () => {
+    assert.match(r.serial, /exo: pid \d+ killed: exception 14 error 0x7 rip 0x40[0-9a-f]+ cr2 0x40[0-9a-f]+\n/);
+    assert.match(r.serial, /exo: pid \d+ killed: exception 14 error 0x6 rip 0x40[0-9a-f]+ cr2 0x10\n/);
+    assert.match(r.serial, /exo: init: faulting child 0 status=-142\n/);
+    assert.match(r.serial, /exo: init: faulting child 1 status=-142\n/);
+    assert.equal((r.serial.match(/ killed: /g) ?? []).length, 2, 'no other process was killed');
   });
 });
 
