@@ -63,7 +63,15 @@ export class SiteManager {
 export async function stepRetrying(target: ExecTarget, thread: RspThreadId, rip: bigint, timeoutMs: number): Promise<StopEvent> {
   let stop: StopEvent | undefined;
   for (let attempt = 0; attempt < 4; attempt++) {
-    stop = await target.step(thread, timeoutMs);
+    try {
+      stop = await target.step(thread, timeoutMs);
+    } catch (e) {
+      if (!(e instanceof ExoError && e.kind === 'timeout')) throw e;
+      // A vCPU in HLT with interrupts masked for stepping never finishes its step: stop the VM
+      // again and say what to do instead of hanging.
+      await target.interrupt().catch(() => { /* the connection is gone: reported elsewhere */ });
+      throw new ExoError('user', `CPU ${thread - 1} did not finish a step within ${timeoutMs} ms: it is probably halted (hlt) waiting for an interrupt, which stepping masks; continue instead, or set "steppingMode": "irqs".`);
+    }
     if (stop.exited !== undefined || stop.terminated || stop.watch || stop.signal !== 5) return stop;
     const regs = await target.readRegisters(thread);
     if (regs.get('rip') !== rip) return stop;

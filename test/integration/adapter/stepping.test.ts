@@ -75,4 +75,22 @@ describe('adapter: stepping (real QEMU + Exo-OS)', function () {
     const othersAfter = await Promise.all([2, 3, 4].map(async id => (await s.dc.evaluateRequest({ expression: '$rip', frameId: (await s.topFrame(id)).id })).body.result));
     assert.deepEqual(othersAfter, others);
   });
+
+  it('after a pause, an instruction step of an idle AP (CPU 2) completes and the VM stays stopped', async () => {
+    await s.launch({ timeoutMs: 5000 });
+    const t0 = Date.now();
+    while (!s.output.join('').includes('CPUs online')) {
+      assert.ok(Date.now() - t0 < 90_000, 'boot did not finish');
+      await new Promise(r => setTimeout(r, 20));
+    }
+    await s.dc.pauseRequest({ threadId: 1 });
+    await s.nextStop();
+    const before = await at(3);
+    await s.dc.stepInRequest({ threadId: 3, granularity: 'instruction' });
+    const stop = await s.nextStop(15_000);
+    assert.equal(stop.body.reason, 'step');
+    assert.equal(stop.body.threadId, 3);
+    assert.match(before.name + (await at(3)).name, /idle|hlt|halt|wait_for_interrupt/i);
+    assert.equal((await s.dc.threadsRequest()).body.threads.length, 4);
+  });
 });

@@ -5,6 +5,7 @@ import type { BreakpointKind, MemoryRead, RegisterValues, ResumeAction, StopEven
 import type { RspThreadId, VirtAddr } from '../../../adapter/common/types';
 import { rspThread } from '../../../adapter/common/types';
 import { writeLE } from '../../../adapter/common/hex';
+import { ExoError } from '../../../adapter/common/errors';
 import type { ExecTarget, FunctionRange, LineLocator, SourceLine } from '../../../adapter/session/ports';
 
 export type Insn = { kind: 'op'; len: number } | { kind: 'call'; len: number; target: bigint } | { kind: 'ret'; len: 1 };
@@ -18,6 +19,9 @@ export class FakeMachine implements ExecTarget {
   /** Every pc executed by a single step (to prove calls were not stepped through). */
   readonly steppedAt: bigint[] = [];
   spuriousSteps = 0;
+  /** Steps never finish (a vCPU in HLT with interrupts masked): step() times out. */
+  hangSteps = false;
+  interrupts = 0;
   sstep = 0;
   private pending: StopEvent | undefined;
   private resumeActions: ResumeAction[] = [];
@@ -55,6 +59,7 @@ export class FakeMachine implements ExecTarget {
 
   async step(thread: RspThreadId): Promise<StopEvent> {
     const c = this.cpus[thread - 1];
+    if (this.hangSteps) throw new ExoError('timeout', 'the target did not stop within 1000 ms');
     if (this.spuriousSteps > 0) { this.spuriousSteps--; return stop(thread); }
     this.steppedAt.push(c.rip);
     this.exec(c);
@@ -78,7 +83,7 @@ export class FakeMachine implements ExecTarget {
     return { signal: 2, thread: rspThread(1), extra: new Map() };
   }
 
-  async interrupt(): Promise<StopEvent> { return this.pending ?? stop(rspThread(1), 2); }
+  async interrupt(): Promise<StopEvent> { this.interrupts++; return this.pending ?? stop(rspThread(1), 2); }
 }
 
 const stop = (thread: RspThreadId, signal = 5): StopEvent => ({ signal, thread, extra: new Map() });

@@ -3,6 +3,7 @@
 // out, QEMU's re-hit and spurious-step quirks, and per-CPU breakpoints resumed silently.
 import * as assert from 'node:assert/strict';
 import { rspThread } from '../../../adapter/common/types';
+import { ExoError } from '../../../adapter/common/errors';
 import { BreakpointTable, HitEvaluator, NewEntry } from '../../../adapter/session/breakpoints/table';
 import { SiteManager } from '../../../adapter/session/execution/sites';
 import { Runner } from '../../../adapter/session/execution/runner';
@@ -106,6 +107,13 @@ describe('session/execution: stepping', () => {
     m.spuriousSteps = 2;
     await stepper.step(T1, 'in', 'instruction');
     assert.equal(m.cpus[0].rip, 0x104n);
+  });
+
+  it('a step that never finishes (halted vCPU, IRQs masked) stops the VM and says why', async () => {
+    const { m, stepper } = rig([0x100n]);
+    m.hangSteps = true;
+    await assert.rejects(stepper.step(T1, 'in', 'instruction'), (e: unknown) => e instanceof ExoError && e.kind === 'user' && /halted \(hlt\).*steppingMode/.test(e.message));
+    assert.equal(m.interrupts, 1);
   });
 
   it('a user breakpoint inside a stepped-over call stops there', async () => {
