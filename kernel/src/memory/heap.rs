@@ -51,7 +51,13 @@ impl KernelHeap {
     /// # Safety
     /// [addr, addr+size) must be unused, mapped, writable memory, aligned to MIN_BLOCK.
     unsafe fn add_free(&self, addr: usize, size: usize) {
-        let mut list = self.list.lock();
+        Self::insert(&mut self.list.lock(), addr, size);
+    }
+
+    /// add_free with the list already locked.
+    /// # Safety
+    /// As for `add_free`.
+    unsafe fn insert(list: &mut FreeList, addr: usize, size: usize) {
         let mut prev: *mut FreeBlock = null_mut();
         let mut cur = list.head;
         while !cur.is_null() && (cur as usize) < addr {
@@ -117,14 +123,15 @@ unsafe impl GlobalAlloc for KernelHeap {
                 } else {
                     (*prev).next = next;
                 }
-                drop(list);
+                // Give the remainders back before unlocking: with the lock dropped in between,
+                // another CPU could find the (often single, large) free block missing and fail.
                 if a > start {
-                    self.add_free(start, a - start);
+                    Self::insert(&mut list, start, a - start);
                 }
                 // Sizes and block addresses are multiples of MIN_BLOCK: a tail is 0 or fits a block.
                 let tail = end - (a + size);
                 if tail > 0 {
-                    self.add_free(a + size, tail);
+                    Self::insert(&mut list, a + size, tail);
                 }
                 return a as *mut u8;
             }
