@@ -1,6 +1,8 @@
 // Serves the exo/* custom requests: validates arguments, asks the kernel views (adapter/kernel)
 // through the Runtime's ViewTarget, and answers JSON bodies. One PageTableService per Runtime
 // keeps its table cache for the current stop.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ExoError } from '../../common/errors';
 import { cowFaultsView } from '../../kernel/cowFaults';
 import { cpusView } from '../../kernel/cpus';
@@ -105,19 +107,26 @@ async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise
   const svc = pageTables(rt);
   const opts = pagingOptions(a);
   let cr3 = a.cr3 !== undefined ? parseAddress(a.cr3, 'cr3') : undefined;
-  if (a.pid !== undefined && cr3 === undefined) {
+  let userFile = a.file;
+  if (a.pid !== undefined) {
     const procs = (await cowFaultsView(runtimeTarget(rt))).processes;
     const p = procs.find(x => x.pid === a.pid);
     if (!p?.cr3) throw new ExoError('user', `pid ${a.pid} is not in the kernel's process table (or has no CR3).`);
-    cr3 = p.cr3;
+    cr3 ??= p.cr3;
+    // The process's program, from the user/ folder beside the kernel (Exo-OS: build/kernel/user/)
+    if (!userFile && p.name && rt.symbols.path) {
+      const guess = path.join(path.dirname(rt.symbols.path), 'user', p.name);
+      if (fs.existsSync(guess)) userFile = guess;
+      else throw new ExoError('user', `pid ${a.pid} runs "${p.name}" but ${guess} does not exist: pass its ELF as "file".`);
+    }
   }
   let elf: ElfFile;
   let file: string;
-  if (a.file) {
-    try { elf = new ElfFile(new FileSource(a.file)); } catch (e) {
-      throw new ExoError('user', `${a.file} is not a readable ELF file: ${e instanceof Error ? e.message : String(e)}`);
+  if (userFile) {
+    try { elf = new ElfFile(new FileSource(userFile)); } catch (e) {
+      throw new ExoError('user', `${userFile} is not a readable ELF file: ${e instanceof Error ? e.message : String(e)}`);
     }
-    file = a.file;
+    file = userFile;
   } else {
     const sf = rt.parts.loaded.file;
     if (!sf) throw new ExoError('user', 'No kernel symbol file is loaded: set "symbols" (or pass "file") to check ELF mappings.');
@@ -126,7 +135,7 @@ async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise
   }
   const space = cr3 ?? (await svc.context(cpu)).cr3;
   // Only a kernel QEMU loaded itself sits at its ELF load addresses.
-  const r = await elfMappings(elf, file, space, v => svc.translate(cpu, v, { ...opts, cr3 }), !a.file && cr3 === undefined);
+  const r = await elfMappings(elf, file, space, v => svc.translate(cpu, v, { ...opts, cr3 }), !userFile && cr3 === undefined);
   return { cpu, file: r.file, cr3: hex(r.cr3), segments: r.segments.map(regionBody), sections: r.sections.map(regionBody), problems: [...r.problems] };
 }
 

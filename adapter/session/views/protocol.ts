@@ -144,7 +144,7 @@ export interface TranslateResponseBody {
 }
 
 export interface ElfMappingsArguments extends PagingArguments {
-  /** ELF to check (default: the session's kernel symbol file). */
+  /** ELF to check (default: the program of `pid` from user/ beside the kernel, else the kernel). */
   file?: string;
   /** Address space to check it in: a CR3 value, or a pid from the kernel's process table. */
   cr3?: Hex;

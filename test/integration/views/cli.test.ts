@@ -110,6 +110,9 @@ describe('exo-debug CLI (dist/cli.js, real QEMU + Exo-OS)', function () {
       assert.ok(run.perms!.w || run.cow, `${run.start}: writable or copy-on-write`);
       assert.equal(run.perms!.x, false);
     }
+    const auto = await run(['elf', '--pid', '1', '--until', 'exo: init: done', '--json'], 180_000);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.equal((JSON.parse(auto.stdout) as ElfMappingsResponseBody).file, init, 'the program found from EXO_PROCS name');
     const bad = await run(['elf', init, '--pid', '999', '--until', 'exo: init: done'], 180_000);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /pid 999 is not in the kernel's process table/);
