@@ -6,7 +6,7 @@ import type { QemuInstance } from '../qemu/launcher';
 import type { QmpClient } from '../qemu/qmpClient';
 import { describeError, ExoError } from '../common/errors';
 import { RspThreadId, rspThread } from '../common/types';
-import { BreakpointTable, HitEvaluator } from './breakpoints/table';
+import { BreakpointEntry, BreakpointTable, HitEvaluator } from './breakpoints/table';
 import { renderLogMessage } from './breakpoints/logMessage';
 import { SiteManager } from './execution/sites';
 import { RunResult, Runner } from './execution/runner';
@@ -50,6 +50,8 @@ export class Runtime {
   /** Expression evaluation in a vCPU's context (conditions, log points); set by the inspector. */
   evaluate: (thread: RspThreadId, expr: string) => Promise<{ result: string; raw?: bigint }> =
     async (_t, expr) => { throw new ExoError('user', `cannot evaluate "${expr}" here`); };
+  /** Hidden log-point entries (e.g. the views' fault trace) claim their hits here; true = handled. */
+  hiddenLog: ((thread: RspThreadId, entry: BreakpointEntry) => Promise<boolean>) | undefined;
   /** Where the current frame of a vCPU returns to (step out); set by the inspector. */
   callerOf: CallerLocator = async () => undefined;
 
@@ -85,7 +87,8 @@ export class Runtime {
         if (v.raw !== undefined) return v.raw !== 0n;
         throw new ExoError('user', `the condition "${expr}" is not a number or boolean (it is ${v.result})`);
       },
-      log: async parts => {
+      log: async (parts, entry) => {
+        if (await this.hiddenLog?.(thread, entry)) return;
         const text = await renderLogMessage(parts, async expr => (await this.evaluate(thread, expr)).result);
         this.events.output('console', text + '\n');
       },
