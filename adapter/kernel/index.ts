@@ -7,3 +7,4 @@ export * from './pageTables';
 export * from './elfMappings';
 export * from './cowFaults';
 export * from './userPrograms';
+export * from './faultTrace';

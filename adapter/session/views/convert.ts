@@ -3,10 +3,11 @@ import type { CpuView } from '../../kernel/cpus';
 import type { CowFault, ProcessInfo } from '../../kernel/cowFaults';
 import { permText, type Perms, type RegionMapping } from '../../kernel/elfMappings';
 import type { EntryView, PageTableSummary } from '../../kernel/pageTables';
-import { describePte, type DecodedPte } from '../../x86/pte';
+import { decodePte, describePte, type DecodedPte } from '../../x86/pte';
+import type { FaultTraceLog } from '../../kernel/faultTrace';
 import type { TableRef } from '../../x86/tableView';
 import type { MappedRange, Translation } from '../../x86/walk';
-import type { CowFaultBody, CpuBody, EntryBody, PermsBody, ProcessBody, PteBody, RangeBody, RegionBody, SummaryBody, TableRefBody, TranslateStepBody } from './protocol';
+import type { CowFaultBody, CpuBody, FaultTraceBody, EntryBody, PermsBody, ProcessBody, PteBody, RangeBody, RegionBody, SummaryBody, TableRefBody, TranslateStepBody } from './protocol';
 
 export const hex = (v: bigint) => '0x' + BigInt.asUintN(64, v).toString(16);
 const opt = (v: bigint | undefined) => (v === undefined ? undefined : hex(v));
@@ -73,3 +74,13 @@ export const cowFaultBody = (f: CowFault): CowFaultBody => ({
 });
 
 export const processBody = (p: ProcessInfo): ProcessBody => ({ pid: p.pid, name: p.name, cr3: opt(p.cr3), raw: { ...p.raw } });
+
+const pteText = (raw: bigint | undefined) => (raw === undefined ? undefined : describePte(decodePte(raw, 1)));
+
+export const traceBody = (log: FaultTraceLog, symbolOf: (pc: bigint) => string | undefined): FaultTraceBody => ({
+  function: log.spec.function, addresses: log.addresses.map(hex), total: log.total, meanCostMs: log.meanCostMs,
+  hits: log.records.map(r => ({
+    seq: r.seq, cpu: r.cpu, rip: hex(r.rip), symbol: symbolOf(r.rip), cr2: hex(r.cr2), cr3: hex(r.cr3), address: opt(r.address), addressError: r.addressError,
+    pteBefore: opt(r.pteBefore), pteBeforeFlags: pteText(r.pteBefore), pteAfter: opt(r.pteAfter), pteAfterFlags: pteText(r.pteAfter), costMs: r.costMs,
+  })),
+});

@@ -10,7 +10,8 @@ import { elfMappings } from '../../kernel/elfMappings';
 import { PageTableService, type PagingOptions } from '../../kernel/pageTables';
 import { ElfFile, FileSource } from '../../symbols';
 import type { Runtime } from '../runtime';
-import { cowFaultBody, cpuBody, entryBody, hex, processBody, rangeBody, regionBody, stepsBody, summaryBody, tableRefBody } from './convert';
+import { finishFaultTrace } from './faultTrace';
+import { cowFaultBody, cpuBody, traceBody, entryBody, hex, processBody, rangeBody, regionBody, stepsBody, summaryBody, tableRefBody } from './convert';
 import type {
   CowFaultsResponseBody, CpusResponseBody, ElfMappingsArguments, ElfMappingsResponseBody, PageTableArguments, PageTableFormat,
   PageTableResponseBody, PagingArguments, TranslateArguments, TranslateResponseBody,
@@ -141,7 +142,10 @@ async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise
 
 async function cowFaultsRequest(rt: Runtime): Promise<CowFaultsResponseBody> {
   const r = await cowFaultsView(runtimeTarget(rt));
+  const log = await finishFaultTrace(rt);
+  const target = runtimeTarget(rt);
   return {
+    trace: log ? traceBody(log, pc => target.describePc(pc).symbol) : undefined,
     source: r.source, detail: r.detail, total: r.total?.toString(), capacity: r.capacity, overwritten: r.overwritten,
     faults: r.faults.map(cowFaultBody), processes: r.processes.map(processBody),
   };

@@ -183,7 +183,16 @@ export interface CowFaultBody {
 
 export interface ProcessBody { pid: number; name?: string; cr3?: Hex; raw: Record<string, string> }
 
+export interface TraceHitBody {
+  seq: number; cpu: number; rip: Hex; symbol?: string; cr2: Hex; cr3: Hex; address?: Hex; addressError?: string;
+  pteBefore?: Hex; pteBeforeFlags?: string; pteAfter?: Hex; pteAfterFlags?: string; costMs: number;
+}
+
+/** The launch configuration's fault trace (hidden breakpoint), when one is set. */
+export interface FaultTraceBody { function: string; addresses: Hex[]; total: number; meanCostMs: number; hits: TraceHitBody[] }
+
 export interface CowFaultsResponseBody {
+  trace?: FaultTraceBody;
   source: 'kernel-log' | 'none';
   detail: string;
   total?: string;
