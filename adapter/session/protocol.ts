@@ -1,6 +1,8 @@
 // The adapter's DAP contract beyond the standard protocol: launch/attach arguments and custom
 // requests/events. Shared by the session, the extension and tests (no runtime dependencies).
 
+import type { FaultTraceSpec } from '../kernel/faultTrace';
+
 export type SteppingMode = 'isolated' | 'irqs' | 'all';
 
 export interface ExoLaunchArguments {
@@ -19,6 +21,8 @@ export interface ExoLaunchArguments {
   steppingMode?: SteppingMode;
   /** Milliseconds to wait for QEMU's gdbstub and for each RSP request (tests raise it). */
   timeoutMs?: number;
+  /** Hidden breakpoint recording faults for exo/cowFaults, e.g. {"function": "wp_page_copy"}. */
+  faultTrace?: FaultTraceSpec;
 }
 
 export interface ExoAttachArguments {
@@ -28,6 +32,7 @@ export interface ExoAttachArguments {
   cpus?: number;
   steppingMode?: SteppingMode;
   timeoutMs?: number;
+  faultTrace?: FaultTraceSpec;
 }
 
 /** Breakpoint mode ids announced in capabilities: 'all' or 'cpu<n>'. */
