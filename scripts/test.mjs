@@ -33,6 +33,8 @@ function ensure(cmd, debPackage) {
 ensure('qemu-system-x86_64', 'qemu-system-x86');
 ensure('gdb', 'gdb');
 ensure('gcc', 'gcc');
+ensure('objdump', 'binutils');
+ensure('cpio', 'cpio');         // the initrd test reads our packer's output back with GNU cpio
 if (!onPath('cargo')) {
   process.stderr.write('npm test: cargo is missing: install a stable Rust toolchain (rustup) to build the Exo-OS kernel.\n');
   process.exit(1);
