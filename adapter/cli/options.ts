@@ -22,11 +22,13 @@ export interface CliOptions {
   phys: boolean;
   /** elf: the address space of this pid (kernel process table). */
   pid?: number;
+  /** Fresh launch or attach: the fault trace setting (`FUNCTION[@ADDRESS-EXPR]`). */
+  faultTrace?: { function: string; address?: string };
   /** Positional arguments left after the options. */
   rest: string[];
 }
 
-const VALUE_OPTS = new Set(['--attach', '--kernel', '--symbols', '--initrd', '--cmdline', '--cpus', '--memory', '--cpu', '--until', '--timeout', '--pid']);
+const VALUE_OPTS = new Set(['--attach', '--kernel', '--symbols', '--initrd', '--cmdline', '--cpus', '--memory', '--cpu', '--until', '--timeout', '--pid', '--fault-trace']);
 
 function int(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
@@ -61,6 +63,11 @@ export function parseOptions(argv: string[]): CliOptions {
       case '--cmdline': o.cmdline = v; break;
       case '--memory': o.memory = v; break;
       case '--cpus': o.cpus = int('--cpus', v, 1, 255); break;
+      case '--fault-trace': {
+        const at = v.indexOf('@');
+        o.faultTrace = at < 0 ? { function: v } : { function: v.slice(0, at), address: v.slice(at + 1) };
+        break;
+      }
       case '--pid': o.pid = int('--pid', v, 1, 2 ** 31); break;
       case '--cpu': o.cpu = int('--cpu', v, 0, 254); break;
       case '--timeout': o.timeoutMs = int('--timeout', v, 1, 3_600) * 1000; break;
@@ -73,4 +80,5 @@ export function parseOptions(argv: string[]): CliOptions {
 }
 
 export const TARGET_HELP = `target: --attach host:port --symbols ELF | (fresh launch) --kernel ELF [--initrd F] [--cpus N] [--memory M] [--cmdline S] [--until REGEX] [--timeout S]
+trace:  --fault-trace FUNCTION[@ADDRESS-EXPR] (hidden breakpoint on a fault handler, shown by cow)
 output: --json (the DAP response bodies), --cpu N (vCPU for page tables), --verbose (serial output to stderr)`;

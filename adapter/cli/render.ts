@@ -87,9 +87,18 @@ export function renderElf(b: ElfMappingsResponseBody): string {
   return out;
 }
 
+function renderTrace(b: CowFaultsResponseBody): string {
+  const t = b.trace;
+  if (!t) return '';
+  const out = `fault trace on ${t.function}: ${t.total} hits, ${t.meanCostMs.toFixed(1)} ms stopped per hit\n`;
+  const rows = [['seq', 'cpu', 'address', 'cr2', 'pte before', 'pte after', 'rip']];
+  for (const h of t.hits) rows.push([String(h.seq), String(h.cpu), h.address ?? `(${h.addressError})`, h.cr2, h.pteBeforeFlags ?? 'unmapped', h.pteAfterFlags ?? '-', `${h.rip} ${h.symbol ?? ''}`]);
+  return out + table(rows);
+}
+
 export function renderCow(b: CowFaultsResponseBody): string {
-  if (b.source === 'none') return `COW faults: none to show (${b.detail})\n`;
-  let out = `COW faults from ${b.detail}: total ${b.total ?? '?'}, ${b.faults.length} kept (ring of ${b.capacity})${b.overwritten ? `, ${b.overwritten} overwritten` : ''}\n`;
+  if (b.source === 'none') return `COW faults: none to show (${b.detail})\n${renderTrace(b)}`;
+  let out = renderTrace(b) + `COW faults from ${b.detail}: total ${b.total ?? '?'}, ${b.faults.length} kept (ring of ${b.capacity})${b.overwritten ? `, ${b.overwritten} overwritten` : ''}\n`;
   const rows = [['seq', 'cpu', 'pid', 'address', 'kind', 'refs', 'old frame', 'new frame', 'rip']];
   for (const f of b.faults) {
     rows.push([f.seq, String(f.cpu ?? ''), String(f.pid ?? ''), f.address ?? '', f.kind ?? '', f.refcount ?? '', f.oldFrame ?? '', f.newFrame ?? '', `${f.rip ?? ''} ${where(f)}`]);

@@ -5,6 +5,7 @@ import { permText, type Perms, type RegionMapping } from '../../kernel/elfMappin
 import type { EntryView, PageTableSummary } from '../../kernel/pageTables';
 import { decodePte, describePte, type DecodedPte } from '../../x86/pte';
 import type { FaultTraceLog } from '../../kernel/faultTrace';
+import { EXO_COW_BIT } from '../../kernel/pageTables';
 import type { TableRef } from '../../x86/tableView';
 import type { MappedRange, Translation } from '../../x86/walk';
 import type { CowFaultBody, CpuBody, FaultTraceBody, EntryBody, PermsBody, ProcessBody, PteBody, RangeBody, RegionBody, SummaryBody, TableRefBody, TranslateStepBody } from './protocol';
@@ -75,7 +76,8 @@ export const cowFaultBody = (f: CowFault): CowFaultBody => ({
 
 export const processBody = (p: ProcessInfo): ProcessBody => ({ pid: p.pid, name: p.name, cr3: opt(p.cr3), raw: { ...p.raw } });
 
-const pteText = (raw: bigint | undefined) => (raw === undefined ? undefined : describePte(decodePte(raw, 1)));
+/** Leaf flags with the views' default COW bit (Exo-OS's bit 9), as exo/pageTable shows them. */
+const pteText = (raw: bigint | undefined) => (raw === undefined ? undefined : describePte(decodePte(raw, 1, { cowBit: EXO_COW_BIT })));
 
 export const traceBody = (log: FaultTraceLog, symbolOf: (pc: bigint) => string | undefined): FaultTraceBody => ({
   function: log.spec.function, addresses: log.addresses.map(hex), total: log.total, meanCostMs: log.meanCostMs,

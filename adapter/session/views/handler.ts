@@ -145,7 +145,7 @@ async function cowFaultsRequest(rt: Runtime): Promise<CowFaultsResponseBody> {
   const log = await finishFaultTrace(rt);
   const target = runtimeTarget(rt);
   return {
-    trace: log ? traceBody(log, pc => target.describePc(pc).symbol) : undefined,
+    trace: log ? traceBody(log, pc => { const d = target.describePc(pc); return d.function ?? d.symbol; }) : undefined,
     source: r.source, detail: r.detail, total: r.total?.toString(), capacity: r.capacity, overwritten: r.overwritten,
     faults: r.faults.map(cowFaultBody), processes: r.processes.map(processBody),
   };
