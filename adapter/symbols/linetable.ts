@@ -23,7 +23,7 @@ export class SubfileTable {
   flags: number[] = [];
   constructor(readonly path: string, readonly base: bigint) {}
   get length(): number { return this.pcs.length; }
-  pc(i: number): bigint { return this.base + BigInt(this.pcs[i]); }
+  pc(i: number): bigint { return BigInt.asUintN(64, this.base + BigInt(this.pcs[i])); }
   isStmt(i: number): boolean { return (this.flags[i] & ROW_STMT) !== 0; }
   prologueEnd(i: number): boolean { return (this.flags[i] & ROW_PROLOGUE_END) !== 0; }
   /** First index whose pc is > off (upper bound), or >= off when `strict` is false. */
@@ -38,7 +38,8 @@ export class SubfileTable {
 export class CuLineTable {
   /** path → table. Order matters: gdb's first table wins ties in lookups. */
   readonly subfiles = new Map<string, SubfileTable>();
-  /** Addresses in tables are offsets from this (the lowest sequence start). */
+  /** Addresses in tables are offsets from this (the lowest sequence start, as a signed 64-bit
+   *  value: a kernel unit may span the low boot code and the higher half, 2^64 apart unsigned). */
   readonly base: bigint;
   private readonly seqs: LineSequence[];
 
@@ -49,7 +50,7 @@ export class CuLineTable {
   constructor(readonly program: LineProgram, hasSectionAtZero: boolean, primary?: string) {
     this.seqs = program.columns().filter(s => s.delta.length > 0 && (hasSectionAtZero || s.start !== 0n || s.delta[0] !== 0));
     let base: bigint | undefined;
-    for (const s of this.seqs) if (base === undefined || s.start < base) base = s.start;
+    for (const s of this.seqs) { const st = BigInt.asIntN(64, s.start); if (base === undefined || st < base) base = st; }
     this.base = base ?? 0n;
     for (const seq of this.seqs) this.addSequence(seq);
     const order = [...this.subfiles.keys()].reverse();
@@ -88,7 +89,7 @@ export class CuLineTable {
 
   /** gdb's lnp_state_machine::record_line over one sequence. */
   private addSequence(q: LineSequence): void {
-    const off = Number(q.start - this.base);
+    const off = Number(BigInt.asIntN(64, q.start) - this.base);
     let lastFile: string | undefined;
     let lastLine = 0;
     let lastAddress: number | undefined;
@@ -121,7 +122,7 @@ export class CuLineTable {
 
   /** The pc as an offset into the tables, or undefined when outside the number range. */
   offsetOf(pc: bigint): number | undefined {
-    const d = pc - this.base;
+    const d = BigInt.asIntN(64, pc) - this.base;
     if (d < 0n) return -1;
     return d > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(d);
   }
@@ -154,7 +155,7 @@ export class CuLineTable {
     let end: number | undefined;
     if (bestEnd >= 0 && (altPc === undefined || bestEnd < altPc)) end = bestEnd;
     else if (altPc !== undefined) end = altPc;
-    return { file: best.path, line: best.lines[bi], pc: best.pc(bi), end: end === undefined ? undefined : this.base + BigInt(end), isStmt: best.isStmt(bi) };
+    return { file: best.path, line: best.lines[bi], pc: best.pc(bi), end: end === undefined ? undefined : BigInt.asUintN(64, this.base + BigInt(end)), isStmt: best.isStmt(bi) };
   }
 
   /** The raw row covering pc (for the column), if any sequence covers it. */
