@@ -32,6 +32,8 @@ export interface StackOptions {
   readMemory: MemoryReader;
   symbolAt?(address: bigint): { name: string; offset: bigint } | undefined;
   maxDepth?: number;
+  /** Function start for pcs without CFI (see UnwindOptions.functionStart). */
+  functionStart?(pc: bigint): bigint | undefined;
 }
 
 /** CFI sections of an ELF, .debug_frame before .eh_frame; pointers read from the file image. */
@@ -59,7 +61,7 @@ function qualifiedName(s: ScopeFrame): string {
 }
 
 export async function buildStack(o: StackOptions): Promise<{ frames: StackFrame[]; stopReason: StopReason; detail?: string }> {
-  const res = await unwind({ registers: o.registers, readMemory: o.readMemory, cfi: o.cfi, maxDepth: o.maxDepth });
+  const res = await unwind({ registers: o.registers, readMemory: o.readMemory, cfi: o.cfi, maxDepth: o.maxDepth, functionStart: o.functionStart });
   const states: FrameState[] = [];
   for (const [i, f] of res.frames.entries()) {
     const exact = i === 0 || f.signalFrame;

@@ -43,6 +43,10 @@ export interface UnwindOptions {
   maxDepth?: number;
   /** Use rbp chains where no CFI covers the pc (default true: the kernel keeps frame pointers). */
   framePointerFallback?: boolean;
+  /** Start of the function containing pc (e.g. its ELF symbol), so the fallback can tell, as
+   *  gdb's prologue analyzer does, a function that never pushed rbp (leaf assembly such as
+   *  memset: return address at [rsp]) from one that keeps a frame pointer. */
+  functionStart?(pc: bigint): bigint | undefined;
 }
 
 const RIP = X86_64.rip, RSP = X86_64.rsp, RBP = X86_64.rbp;
@@ -107,7 +111,7 @@ async function step(callee: UnwindFrame, innermost: boolean, opts: UnwindOptions
   const row = findRow(opts.cfi, lookupPc);
   if (row) return cfiStep(callee, row, opts);
   if (opts.framePointerFallback === false) throw new StopUnwind('noUnwindInfo', `no CFI covers pc 0x${callee.pc.toString(16)}`);
-  return framePointerStep(callee, opts);
+  return (await prologueStep(callee, lookupPc, opts)) ?? framePointerStep(callee, opts);
 }
 
 async function cfiStep(callee: UnwindFrame, row: UnwindRow, opts: UnwindOptions): Promise<UnwindFrame | undefined> {
@@ -160,6 +164,31 @@ async function applyRule(rule: RegisterRule, reg: number, cfa: bigint, regs: Reg
     case 'valExpression':
       return evaluateValue(rule.expr, ctx, { initialStack: [cfa], section: 'CFI register expression' });
   }
+}
+
+/**
+ * Without CFI, gdb's amd64 prologue analysis: a function that does not start with
+ * `push %rbp; mov %rsp,%rbp` is frameless (return address at [rsp]); one stopped before its
+ * `mov` has not set rbp yet. Undefined: use the rbp chain.
+ */
+async function prologueStep(callee: UnwindFrame, lookupPc: bigint, opts: UnwindOptions): Promise<UnwindFrame | undefined> {
+  const start = opts.functionStart?.(lookupPc);
+  const rsp = callee.registers.get(RSP);
+  if (start === undefined || rsp === undefined || lookupPc < start) return undefined;
+  let code: Uint8Array;
+  try { code = await opts.readMemory(start, 4); } catch { return undefined; }
+  if (code.length < 4) return undefined;
+  const push = code[0] === 0x55;
+  const mov = push && code[1] === 0x48 && ((code[2] === 0x89 && code[3] === 0xe5) || (code[2] === 0x8b && code[3] === 0xec));
+  let cfa: bigint;
+  const caller: RegisterSet = new Map(callee.registers);
+  if (!push || callee.pc === start) cfa = rsp + 8n;
+  else if (mov && callee.pc <= start + 1n) { cfa = rsp + 16n; caller.set(RBP, await readU64(opts.readMemory, rsp)); }
+  else return undefined; // rbp is (or may be) this frame's: the chain is right
+  const ra = await readU64(opts.readMemory, cfa - 8n);
+  caller.set(RSP, cfa);
+  caller.set(RIP, ra);
+  return { pc: ra, cfa, registers: caller, method: 'framePointer', signalFrame: false };
 }
 
 /** Classic rbp chain: [rbp] is the caller's rbp, [rbp+8] the return address. */

@@ -80,6 +80,29 @@ describe('unwinder', () => {
     assert.equal(noFp.stopReason, 'noUnwindInfo');
   });
 
+  it('without CFI, a function that never pushes rbp is frameless (gdb prologue analysis): return address at [rsp]', async () => {
+    // leaf at 0x4000 without CFI and without `push %rbp` (like memset in assembly), called from
+    // 0x5005 whose own frame keeps rbp = 0x9000 (→ ra 0x6006). The rbp chain would skip 0x5005.
+    const m = new Mem()
+      .put64(0x8ff0n, 0x5005n)
+      .put64(0x9000n, 0x9100n).put64(0x9008n, 0x6006n);
+    const code = new Map<bigint, number[]>([[0x4000n, [0x49, 0x89, 0xf9, 0x89]], [0x7000n, [0x55, 0x48, 0x89, 0xe5]]]);
+    const read = async (a: bigint, n: number) => (code.has(a) ? Uint8Array.from(code.get(a)!.slice(0, n)) : m.reader(a, n));
+    const functionStart = (pc: bigint) => (pc >= 0x4000n && pc < 0x4100n ? 0x4000n : pc >= 0x7000n && pc < 0x7100n ? 0x7000n : undefined);
+    const r = await unwind({ registers: regs(0x400an, 0x8ff0n, 0x9000n), readMemory: read, cfi: [cfi], functionStart, maxDepth: 3 });
+    assert.deepEqual(r.frames.slice(0, 3).map(f => f.pc), [0x400an, 0x5005n, 0x6006n]);
+    assert.equal(r.frames[1].cfa, 0x8ff8n);
+    // A frame-pointer function stopped right after `push %rbp`: saved rbp at [rsp], ra at [rsp+8].
+    const m2 = new Mem().put64(0x8ff0n, 0x9000n).put64(0x8ff8n, 0x5005n);
+    const read2 = async (a: bigint, n: number) => (code.has(a) ? Uint8Array.from(code.get(a)!.slice(0, n)) : m2.reader(a, n));
+    const r2 = await unwind({ registers: regs(0x7001n, 0x8ff0n, 0x1234n), readMemory: read2, cfi: [cfi], functionStart, maxDepth: 2 });
+    assert.equal(r2.frames[1].pc, 0x5005n);
+    assert.equal(r2.frames[1].registers.get(6), 0x9000n);
+    // Without the hook the old rbp chain is used (and here skips the caller).
+    const r3 = await unwind({ registers: regs(0x400an, 0x8ff0n, 0x9000n), readMemory: read, cfi: [cfi], maxDepth: 2 });
+    assert.equal(r3.frames[1].pc, 0x6006n);
+  });
+
   it('a bad FDE ends the walk with badCfi instead of throwing', async () => {
     const bad = frameSection([{ low: 0x1000n, instrs: [0x3f] }]);
     const r = await unwind({ registers: regs(0x1010n, 0x8000n), readMemory: new Mem().reader, cfi: [bad] });
