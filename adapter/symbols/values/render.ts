@@ -1,5 +1,6 @@
 // Values rendered like gdb's `print` (C and Rust syntax), and lazy child nodes for variable views:
 // a large aggregate in memory is read only as far as it is shown.
+import { formatByteString, rustByteArrayLength } from './bytestr';
 import { formatChar, formatCharRun, formatFloat, formatRustChar, intFromBytes, REPEAT_THRESHOLD } from './format';
 import { MemoryError, readExact, type MemoryReader, type ValueBytes } from './read';
 import { sizeOf, strip, type Member, type TypeInfo, type VariantPart } from './types';
@@ -152,6 +153,9 @@ async function formatPointer(v: ValueRef, t: Extract<TypeInfo, { kind: 'pointer'
   const hex = '0x' + n.toString(16);
   const target = strip(t.target());
   if (target.kind === 'function') return hex + (n !== 0n ? symbolText(n, ctx) : '');
+  // Rust prints the bytes behind a pointer to [u8; N], even at 0 (as an <error: …>)
+  const bytes = rustByteArrayLength(target);
+  if (bytes !== undefined) return `${hex} ${await formatByteString(n, bytes, ctx.readMemory, ctx.maxElements ?? 200)}`;
   if (n === 0n) return hex;
   if (isCharType(target)) return `${hex} ${await readCString(n, ctx)}`;
   return hex + symbolText(n, ctx);
