@@ -3,14 +3,16 @@
 // instruction level.
 import { describeError } from '../common/errors';
 import { SymbolFile } from '../symbols';
-import { CfiSection } from '../symbols/cfi/section';
+import type { CfiSection } from '../symbols/cfi/section';
+import { DW_AT } from '../symbols/dwarf/constants';
+import { fileName } from '../symbols/query/address';
 import { skipPrologue } from '../symbols/query/prologue';
 import { scopesAt } from '../symbols/values/scope';
-import { unwind, X86_64_REG_NAMES } from '../symbols/unwind/unwinder';
+import { buildStack, cfiSectionsOf, X86_64_REG_NAMES, type StackFrame, type UnwindFrame } from '../symbols/unwind';
 import type { FunctionRange, SourceLine } from './ports';
 import type { SessionSymbols } from './symbolsPort';
 import { noSymbols } from './symbolsPort';
-import { Frame, framePointerFrames, MemReader } from './inspect/stack';
+import type { Frame } from './inspect/stack';
 import { kernelEntry } from './kernelEntry';
 
 export interface LoadedSymbols {
@@ -18,8 +20,11 @@ export interface LoadedSymbols {
   /** The facade itself, for values/locals (absent without symbols). */
   file?: SymbolFile;
   /** CFI unwinding with inlined frames; absent → frame-pointer walk. */
-  frames?: (regs: ReadonlyMap<string, bigint>, read: MemReader) => Promise<Frame[]>;
+  frames?: FrameBuilder;
 }
+
+/** `read` throws (a typed error naming the address) where memory is unreadable. */
+export type FrameBuilder = (regs: ReadonlyMap<string, bigint>, read: (addr: bigint, len: number) => Promise<Uint8Array>) => Promise<Frame[]>;
 
 export async function loadSymbols(path: string | undefined, say: (msg: string) => void): Promise<LoadedSymbols> {
   if (!path) {
@@ -34,8 +39,9 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
     say(`Symbols from ${path} could not be loaded: ${describeError(e)}\n`);
     return { session: noSymbols(kernelEntry(path)) };
   }
-  const cfi = cfiSections(sf);
-  const loaded = { session: facadeSymbols(sf, path), file: sf, frames: cfiFrames(sf, cfi) };
+  const cfi = cfiSectionsOf(sf.elf);
+  const session = facadeSymbols(sf, path);
+  const loaded = { session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a)) };
   warmUp(sf, cfi);
   return loaded;
 }
@@ -86,6 +92,11 @@ function facadeSymbols(sf: SymbolFile, path: string): SessionSymbols {
       const s = sf.symbolAt(addr);
       return s ? { name: s.symbol.name, offset: s.offset } : undefined;
     },
+    dataSymbolAt(addr) {
+      // As gdb: pointers are labelled with data and function symbols only (not `<_end+N>`).
+      const s = sf.symbolAt(addr);
+      return s && (s.symbol.type === 'object' || s.symbol.type === 'func') ? { name: s.symbol.name, offset: s.offset } : undefined;
+    },
     sourceFiles: () => sf.sourceFiles(),
     lineAt(pc) {
       if (lineCache.has(pc)) return lineCache.get(pc);
@@ -109,51 +120,75 @@ function facadeSymbols(sf: SymbolFile, path: string): SessionSymbols {
   };
 }
 
-/** CFI (.debug_frame, then .eh_frame) unwinding, each physical frame expanded into its inlined
- *  source frames (innermost first) as addr2line -i does. */
-function cfiSections(sf: SymbolFile): CfiSection[] {
-  const cfi: CfiSection[] = [];
-  const df = sf.elf.section('.debug_frame');
-  if (df) cfi.push(new CfiSection({ kind: 'debug_frame', bytes: df.data() }));
-  const eh = sf.elf.section('.eh_frame');
-  if (eh) cfi.push(new CfiSection({ kind: 'eh_frame', bytes: eh.data(), address: eh.header.addr }));
-  return cfi;
+/** The symbols' stack builder (CFI unwinding, inlined frames, exact pcs for interrupted frames,
+ *  caller links for entry values) adapted to the session's frames: each virtual frame gets its
+ *  source position (the line table for the innermost, the call site for the callers of inlined
+ *  code). */
+function engineFrames(sf: SymbolFile, cfi: CfiSection[], dataSymbolAt: (a: bigint) => { name: string; offset: bigint } | undefined): FrameBuilder {
+  return async (regs, read) => {
+    const registers = new Map<number, bigint>();
+    X86_64_REG_NAMES.forEach((n, i) => { const v = regs.get(n); if (v !== undefined) registers.set(i, v); });
+    for (let x = 0; x < 16; x++) { const v = regs.get(`xmm${x}`); if (v !== undefined) registers.set(17 + x, v); }
+    const { frames } = await buildStack({
+      dwarf: sf.dwarf, cfi, registers, readMemory: read, symbolAt: dataSymbolAt, maxDepth: 64,
+      functionStart: pc => { const s = sf.symbolAt(pc); return s?.symbol.type === 'func' ? s.symbol.value : undefined; },
+    });
+    const named = new Map<UnwindFrame, ReadonlyMap<string, bigint>>();
+    const namesOf = (m: UnwindFrame) => {
+      let r = named.get(m);
+      if (!r) {
+        const out = new Map<string, bigint>();
+        for (const [num, v] of m.registers) {
+          const n = num <= 16 ? X86_64_REG_NAMES[num] : num <= 32 ? `xmm${num - 17}` : undefined;
+          if (n) out.set(n, v);
+        }
+        if (m.cfa !== undefined && !out.has('rsp')) out.set('rsp', m.cfa);
+        named.set(m, (r = out));
+      }
+      return r;
+    };
+    const machines = [...new Set(frames.map(f => f.machine))];
+    return frames.map((f, i) => {
+      const regsOf = namesOf(f.machine);
+      // The frame whose CFI marks its caller as interrupted is the interrupt entry stub.
+      const interruptEntry = machines[machines.indexOf(f.machine) + 1]?.signalFrame === true;
+      const inlineDepth = depthOf(frames, i);
+      const where = sourceOf(sf, frames, i);
+      return {
+        pc: f.pc, lookupPc: f.lookupPc, cfa: f.machine.cfa, regs: regsOf, inlined: f.inlined, inlineDepth,
+        function: f.function, file: where?.file, line: where?.line, column: where?.column,
+        scope: f.scope, state: f.state, interruptEntry,
+      };
+    });
+  };
 }
 
-function cfiFrames(sf: SymbolFile, cfi: CfiSection[]): ((regs: ReadonlyMap<string, bigint>, read: MemReader) => Promise<Frame[]>) | undefined {
-  return async (regs, read) => {
-    const set = new Map<number, bigint>();
-    X86_64_REG_NAMES.forEach((n, i) => { const v = regs.get(n); if (v !== undefined) set.set(i, v); });
-    let physical: { pc: bigint; cfa?: bigint; regs: Map<string, bigint>; signal: boolean }[];
-    try {
-      const r = await unwind({
-        registers: set, cfi, maxDepth: 64,
-        readMemory: async (a, n) => { const b = await read(a, n); if (!b) throw new Error(`unreadable 0x${a.toString(16)}`); return b; },
-      });
-      physical = r.frames.map(f => {
-        const named = new Map<string, bigint>();
-        for (const [num, v] of f.registers) named.set(X86_64_REG_NAMES[num] ?? `r${num}`, v);
-        if (f.cfa !== undefined && !named.has('rsp')) named.set('rsp', f.cfa);
-        return { pc: f.pc, cfa: f.cfa, regs: named, signal: f.signalFrame };
-      });
-    } catch {
-      return framePointerFrames(regs, read);
+/** Position of frame i inside its machine frame (0 = the innermost inlined call or the function). */
+function depthOf(frames: StackFrame[], i: number): number {
+  let d = 0;
+  while (i - d - 1 >= 0 && frames[i - d - 1].machine === frames[i].machine) d++;
+  return d;
+}
+
+/** Source position of virtual frame i: the line table at its lookup pc for the innermost frame of
+ *  a machine frame; for the caller of an inlined call, that call's DW_AT_call_file/line/column. */
+function sourceOf(sf: SymbolFile, frames: StackFrame[], i: number): { file: string; line: number; column?: number } | undefined {
+  const f = frames[i];
+  const inner = i > 0 && frames[i - 1].machine === f.machine ? frames[i - 1] : undefined;
+  try {
+    if (inner?.scope?.inlined) {
+      const d = inner.scope.die;
+      const file = fileName(sf, d, DW_AT.call_file);
+      const line = d.udata(DW_AT.call_line);
+      const col = d.udata(DW_AT.call_column);
+      return file && line ? { file, line: Number(line), column: col === undefined ? undefined : Number(col) } : undefined;
     }
-    const out: Frame[] = [];
-    physical.forEach((p, i) => {
-      // A return address points after the call: describe the call instruction.
-      const lookup = i > 0 && !p.signal ? p.pc - 1n : p.pc;
-      let info;
-      try { info = sf.addressInfo(lookup); } catch { info = undefined; }
-      const srcFrames = info?.frames.length ? info.frames : [{ function: info?.function?.name ?? info?.symbol?.name }];
-      srcFrames.forEach((s, j) => {
-        out.push({
-          pc: p.pc, cfa: p.cfa, regs: p.regs, inlined: j < srcFrames.length - 1, inlineDepth: j,
-          function: s.function, file: 'file' in s ? s.file : undefined, line: 'line' in s ? s.line : undefined,
-          column: 'column' in s ? s.column : undefined,
-        });
-      });
-    });
-    return out;
-  };
+    const l = sf.lineForPc(f.lookupPc);
+    if (!l || l.line <= 0) return undefined;
+    const row = sf.unitForPc(f.lookupPc);
+    const col = row ? sf.lineTable(row)?.rowAt(f.lookupPc) : undefined;
+    return { file: l.file, line: l.line, column: col && col.line === l.line ? col.column : undefined };
+  } catch {
+    return undefined;
+  }
 }

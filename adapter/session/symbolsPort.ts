@@ -15,6 +15,8 @@ export interface SessionSymbols extends LineLocator {
   variableAddress(name: string): { addr: bigint; size: number } | undefined;
   /** Nearest symbol at or before `addr` (frames without source, disassembly labels). */
   symbolAt(addr: bigint): { name: string; offset: bigint } | undefined;
+  /** The object or function symbol containing `addr`, for labelling pointer values as gdb does. */
+  dataSymbolAt(addr: bigint): { name: string; offset: bigint } | undefined;
   sourceFiles(): string[];
 }
 
@@ -25,6 +27,7 @@ export const noSymbols = (entry?: bigint): SessionSymbols => ({
   resolveFunction: () => ({ error: 'No symbols are loaded: set "symbols" to the kernel ELF with debug info.' }),
   variableAddress: () => undefined,
   symbolAt: () => undefined,
+  dataSymbolAt: () => undefined,
   sourceFiles: () => [],
   lineAt: (): SourceLine | undefined => undefined,
   functionAt: (): FunctionRange | undefined => undefined,

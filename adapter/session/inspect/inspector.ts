@@ -79,10 +79,13 @@ export class Inspector {
         const regs = await this.rt.rsp.readRegisters(thread);
         const read = async (addr: bigint, len: number) => {
           const r = await this.rt.rsp.readVirtual(thread, virt(addr), len);
-          return r.unreadable.length ? undefined : r.data;
+          if (r.unreadable.length) throw new ExoError('user', `Cannot read ${len} bytes at ${hex(addr)}: not mapped.`);
+          return r.data;
         };
-        const unwind = this.rt.parts.loaded.frames;
-        return unwind ? unwind(regs, read) : framePointerFrames(regs, read);
+        const lenient = (addr: bigint, len: number) => read(addr, len).catch(() => undefined);
+        const build = this.rt.parts.loaded.frames;
+        if (!build) return framePointerFrames(regs, lenient);
+        try { return await build(regs, read); } catch { return framePointerFrames(regs, lenient); }
       })();
       p.catch(() => this.frames.delete(thread));
       this.frames.set(thread, p);
@@ -100,17 +103,18 @@ export class Inspector {
       const f = frames[i];
       const id = this.nextHandle++;
       this.frameHandles.set(id, { thread, index: i, frame: f });
-      // Return addresses point after the call: look up the call's line as gdb does.
-      const lookupPc = i > 0 && !f.inlined && !frames[i - 1].inlined ? f.pc - 1n : f.pc;
+      // Return addresses point after the call: the call's line, as gdb does (f.lookupPc).
+      const lookupPc = f.lookupPc;
       const line = f.file ? { file: f.file, line: f.line ?? 0, column: f.column } : this.rt.symbols.lineAt(lookupPc);
       const sym = this.rt.symbols.symbolAt(f.pc);
-      const name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? (sym ? `${sym.name}+${hex(sym.offset)}` : hex(f.pc));
+      let name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? (sym ? `${sym.name}+${hex(sym.offset)}` : hex(f.pc));
+      if (f.interruptEntry) name = `<interrupt entry: ${name}>`;
       out.push({
         id, name,
         line: line?.line ?? 0, column: line?.column ?? 0,
         source: line ? { name: line.file.split('/').pop(), path: line.file } : undefined,
         instructionPointerReference: hex(f.pc),
-        presentationHint: line ? 'normal' : 'subtle',
+        presentationHint: f.interruptEntry ? 'label' : line ? 'normal' : 'subtle',
       });
     }
     return { stackFrames: out, totalFrames: frames.length };

@@ -21,36 +21,30 @@ export class FrameVariables {
   private globals: GlobalIndex;
 
   constructor(private readonly rt: Runtime, private readonly sf: SymbolFile) {
-    this.globals = new GlobalIndex(sf.dwarf);
+    // ELF symbols resolve externs whose definition has no DWARF (e.g. defined in assembly).
+    this.globals = new GlobalIndex(sf.dwarf, sf.elf.symbols());
   }
 
-  /** The DWARF scope and register state of frame `index` of `frames`. */
+  /** The DWARF scope and register state of frame `index` of `frames`: as the symbols' stack
+   *  builder made them (exact pc for interrupted frames, caller-linked for entry values), or, for
+   *  frame-pointer frames, looked up here. */
   async frameScope(thread: RspThreadId, frames: Frame[], index: number): Promise<FrameScope> {
     const f = frames[index];
-    // The first frame of this physical frame (inlined frames share registers).
-    let phys = index;
-    while (phys > 0 && frames[phys - 1].regs === f.regs) phys--;
-    const innermost = phys === 0;
-    const regs = innermost ? await this.rt.rsp.readRegisters(thread) : f.regs;
+    if (f.state) return { scope: f.scope, state: f.state };
     const registers = new Map<number, bigint>();
-    X86_64_REG_NAMES.forEach((n, i) => { const v = regs.get(n); if (v !== undefined) registers.set(i, v); });
-    for (let x = 0; x < 16; x++) { const v = regs.get(`xmm${x}`); if (v !== undefined) registers.set(17 + x, v); }
-    // The CFA of this frame is the rsp of its caller (the next physical frame).
-    const caller = frames.slice(index + 1).find(g => g.regs !== f.regs);
-    const cfa = f.cfa ?? caller?.regs.get('rsp');
+    X86_64_REG_NAMES.forEach((n, i) => { const v = f.regs.get(n); if (v !== undefined) registers.set(i, v); });
     const state: FrameState = {
-      pc: f.pc, innermost, registers, cfa,
+      pc: f.pc, innermost: index === 0, registers, cfa: f.cfa,
       readMemory: async (a, n) => {
         const r = await this.rt.rsp.readVirtual(thread, virt(a), n);
         if (r.unreadable.length) throw new ExoError('user', `Cannot read ${n} bytes at 0x${a.toString(16)}: not mapped.`);
         return r.data;
       },
-      symbolAt: a => this.rt.symbols.symbolAt(a),
+      symbolAt: a => this.rt.symbols.dataSymbolAt(a),
     };
-    const lookup = innermost ? f.pc : f.pc - 1n;
     let scopes: ScopeFrame[] = [];
-    try { scopes = scopesAt(this.sf.dwarf, lookup); } catch { scopes = []; }
-    return { scope: scopes[f.inlineDepth ?? 0] ?? scopes[scopes.length - 1], state };
+    try { scopes = scopesAt(this.sf.dwarf, f.lookupPc); } catch { scopes = []; }
+    return { scope: scopes[0], state };
   }
 
   async nodes(fs: FrameScope, which: 'params' | 'locals'): Promise<ValueNode[]> {
