@@ -61,15 +61,13 @@ async function benchGdb(entryAddr: string, stopLine: number, probeLine: string):
       await gdb.run('info locals');
       t.inspect.push(ms(t0));
       // next from debug_probe's first line, back into kmain and on to #BP:probe_write.
-      let inKmain = false;
       for (let i = 0; i < 40; i++) {
         t0 = now();
         const out = await gdb.run('next');
         t.next.push(ms(t0));
         if (process.env.BENCH_DEBUG) process.stderr.write(`gdb next: ${out}\n`);
-        if (/kmain/.test(out)) inKmain = true;
-        const m = /^(\d+)\t/m.exec(out);
-        if (inKmain && m && Number(m[1]) >= stopLine) break;
+        // gdb prints the source text of the line it stopped at: the marker names the goal.
+        if (/#BP:probe_write/.test(out)) break;
       }
     } finally {
       gdb.close();
