@@ -8,7 +8,7 @@ import type { QmpClient } from '../qemu/qmpClient';
 import { ExoError, describeError } from '../common/errors';
 import { runBuild } from './build';
 import { launchConfig, symbolFileOf } from './config';
-import { kernelEntry } from './kernelEntry';
+import { isElfFile, kernelEntry } from './kernelEntry';
 import type { ExoLaunchArguments } from './protocol';
 import { Runtime, RuntimeEvents } from './runtime';
 import { loadSymbols } from './symbolsLoader';
@@ -50,11 +50,22 @@ export async function launchTarget(args: ExoLaunchArguments, events: RuntimeEven
     watchTargetEnd(runtime, qemu);
     await runtime.applySteppingMode();
     events.output('console', `QEMU ${qemu.pid} started with ${threads.length} vCPUs; gdbstub on 127.0.0.1:${qemu.gdbPort}\n`);
-    const entry = symbols.session.entryPoint() ?? kernelEntry(cfg.kernel);
+    const entry = entryOf(cfg.kernel, symbols.session.path, symbols.session.entryPoint(), events);
     return { runtime, entry, stopAtEntry: cfg.stopAtEntry };
   } catch (e) {
     qmp?.close();
     await qemu?.kill();
     throw e;
   }
+}
+
+/** stopAtEntry's address: the PVH entry of an ELF kernel; for a bzImage, the symbol file's ELF
+ *  entry (startup_64, where the decompressor jumps; right only with nokaslr), said on the console. */
+function entryOf(kernel: string, symbolPath: string | undefined, fromSymbols: bigint | undefined, events: RuntimeEvents): bigint | undefined {
+  if (isElfFile(kernel)) return fromSymbols ?? kernelEntry(kernel);
+  const e = symbolPath ? kernelEntry(symbolPath, true) : undefined;
+  events.output('console', e === undefined
+    ? `${kernel} is not an ELF (a bzImage?) and no ELF symbol file gives its entry: stopAtEntry stops at QEMU's reset vector.\n`
+    : `${kernel} is not an ELF (a bzImage?): stopAtEntry stops where its decompressor enters the kernel, ${symbolPath}'s entry 0x${e.toString(16)} (physical; with "nokaslr" only).\n`);
+  return e;
 }
