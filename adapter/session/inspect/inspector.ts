@@ -22,6 +22,8 @@ export class Inspector {
   private nextHandle = 1;
   private readonly vars: FrameVariables | undefined;
   private scopeCache = new Map<string, Promise<FrameScope>>();
+  /** Rendered Locals/Arguments per frame and stop (the top frame's are prefetched at the stop). */
+  private nodeCache = new Map<string, Promise<ValueNode[]>>();
   /** Handles whose children are source variables: where they live and how to name a child. */
   private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
 
@@ -44,6 +46,7 @@ export class Inspector {
     this.frameHandles.clear();
     this.varHandles.clear();
     this.scopeCache.clear();
+    this.nodeCache.clear();
     this.valueContainers.clear();
     this.nextHandle = 1;
   }
@@ -53,7 +56,24 @@ export class Inspector {
    *  asking for threads: the stackTrace/scopes that follow find them ready. */
   prefetch(thread: RspThreadId): void {
     this.framesOf(thread).catch(() => { /* reported when really asked */ });
-    this.frameScope(thread, 0)?.catch(() => { /* idem */ });
+    const fs = this.frameScope(thread, 0);
+    if (fs) {
+      // The Variables view asks for both right after the stop: render them in the meantime.
+      fs.then(f => { this.frameNodes(thread, 0, f, 'params'); this.frameNodes(thread, 0, f, 'locals'); }).catch(() => { /* idem */ });
+    }
+  }
+
+  private frameNodes(thread: RspThreadId, index: number, fs: FrameScope, which: 'params' | 'locals'): Promise<ValueNode[]> {
+    const vars = this.vars;
+    if (!vars) return Promise.resolve([]);
+    const key = `${thread}/${index}/${which}`;
+    let p = this.nodeCache.get(key);
+    if (!p) {
+      p = vars.nodes(fs, which);
+      this.nodeCache.set(key, p);
+      p.catch(() => { if (this.nodeCache.get(key) === p) this.nodeCache.delete(key); });
+    }
+    return p;
   }
 
   /** After a write: values are re-read on the next request; frame ids stay valid. */
@@ -61,6 +81,7 @@ export class Inspector {
     this.varHandles.clear();
     this.valueContainers.clear();
     this.scopeCache.clear();
+    this.nodeCache.clear();
   }
 
   private handle(children: Children, paged = false): number {
@@ -149,7 +170,7 @@ export class Inspector {
       const fs = await fsp;
       if (fs.scope) {
         const scopeRef = (which: 'locals' | 'params') => {
-          const ref = this.handle(async () => (await vars.nodes(fs, which)).map(n => this.valueVariable(n, thread, index)));
+          const ref = this.handle(async () => (await this.frameNodes(thread, index, fs, which)).map(n => this.valueVariable(n, thread, index)));
           this.valueContainers.set(ref, { thread, index, exprOf: name => name });
           return ref;
         };
@@ -254,6 +275,7 @@ export class Inspector {
     const r = await writeMemory(this.rt, this.rt.lastThread, args);
     this.frames.clear(); // stacks may have changed; variable handles re-read when asked
     this.scopeCache.clear();
+    this.nodeCache.clear();
     return r;
   }
 
