@@ -186,6 +186,9 @@ async function prologueStep(callee: UnwindFrame, lookupPc: bigint, opts: UnwindO
   else if (mov && callee.pc <= start + 1n) { cfa = rsp + 16n; caller.set(RBP, await readU64(opts.readMemory, rsp)); }
   else return undefined; // rbp is (or may be) this frame's: the chain is right
   const ra = await readU64(opts.readMemory, cfa - 8n);
+  // Only a return into known code: otherwise (e.g. 32-bit boot code, garbage on the stack) this
+  // guess would walk junk; the rbp chain decides instead.
+  if (opts.functionStart?.(ra - 1n) === undefined) return undefined;
   caller.set(RSP, cfa);
   caller.set(RIP, ra);
   return { pc: ra, cfa, registers: caller, method: 'framePointer', signalFrame: false };

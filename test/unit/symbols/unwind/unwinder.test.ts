@@ -88,7 +88,8 @@ describe('unwinder', () => {
       .put64(0x9000n, 0x9100n).put64(0x9008n, 0x6006n);
     const code = new Map<bigint, number[]>([[0x4000n, [0x49, 0x89, 0xf9, 0x89]], [0x7000n, [0x55, 0x48, 0x89, 0xe5]]]);
     const read = async (a: bigint, n: number) => (code.has(a) ? Uint8Array.from(code.get(a)!.slice(0, n)) : m.reader(a, n));
-    const functionStart = (pc: bigint) => (pc >= 0x4000n && pc < 0x4100n ? 0x4000n : pc >= 0x7000n && pc < 0x7100n ? 0x7000n : undefined);
+    const functionStart = (pc: bigint) => (pc >= 0x4000n && pc < 0x4100n ? 0x4000n : pc >= 0x7000n && pc < 0x7100n ? 0x7000n
+      : pc >= 0x5000n && pc < 0x5100n ? 0x5000n : undefined);
     const r = await unwind({ registers: regs(0x400an, 0x8ff0n, 0x9000n), readMemory: read, cfi: [cfi], functionStart, maxDepth: 3 });
     assert.deepEqual(r.frames.slice(0, 3).map(f => f.pc), [0x400an, 0x5005n, 0x6006n]);
     assert.equal(r.frames[1].cfa, 0x8ff8n);
@@ -98,6 +99,11 @@ describe('unwinder', () => {
     const r2 = await unwind({ registers: regs(0x7001n, 0x8ff0n, 0x1234n), readMemory: read2, cfi: [cfi], functionStart, maxDepth: 2 });
     assert.equal(r2.frames[1].pc, 0x5005n);
     assert.equal(r2.frames[1].registers.get(6), 0x9000n);
+    // A return address outside known functions is not trusted: the rbp chain decides.
+    const junk = new Mem().put64(0x8ff0n, 0xdead0n).put64(0x9000n, 0x9100n).put64(0x9008n, 0x6006n);
+    const read3 = async (a: bigint, n: number) => (code.has(a) ? Uint8Array.from(code.get(a)!.slice(0, n)) : junk.reader(a, n));
+    const r4 = await unwind({ registers: regs(0x400an, 0x8ff0n, 0x9000n), readMemory: read3, cfi: [cfi], functionStart, maxDepth: 2 });
+    assert.equal(r4.frames[1].pc, 0x6006n);
     // Without the hook the old rbp chain is used (and here skips the caller).
     const r3 = await unwind({ registers: regs(0x400an, 0x8ff0n, 0x9000n), readMemory: read, cfi: [cfi], maxDepth: 2 });
     assert.equal(r3.frames[1].pc, 0x6006n);
