@@ -18,16 +18,25 @@ const contains = (d: Die, pc: bigint): boolean => {
   try { return d.pcRanges().some(r => r.low <= pc && pc < r.high); } catch { return false; }
 };
 
+/** Unit root ranges, gathered once per file: a pc outside .debug_aranges (assembly units, garbage
+ *  return addresses of a bad unwind) must not re-parse every unit's root on each lookup. */
+const unitRanges = new WeakMap<Dwarf, { low: bigint; high: bigint; unit: Unit }[]>();
+
 /** The compile unit covering pc: through .debug_aranges, else by scanning unit ranges. */
 export function unitForPc(dwarf: Dwarf, pc: bigint): Unit | undefined {
   const ar = dwarf.aranges();
   if (ar) {
     for (const e of ar) if (e.low <= pc && pc < e.high) return dwarf.unit(e.unit);
   }
-  for (const u of dwarf.compileUnits()) {
-    try { if (u.root().pcRanges().some(r => r.low <= pc && pc < r.high)) return u; } catch { /* skip a bad unit */ }
+  let ranges = unitRanges.get(dwarf);
+  if (!ranges) {
+    ranges = [];
+    for (const u of dwarf.compileUnits()) {
+      try { for (const r of u.root().pcRanges()) ranges.push({ low: r.low, high: r.high, unit: u }); } catch { /* skip a bad unit */ }
+    }
+    unitRanges.set(dwarf, ranges);
   }
-  return undefined;
+  return ranges.find(r => r.low <= pc && pc < r.high)?.unit;
 }
 
 const SUBPROGRAM = new Set<number>([DW_TAG.subprogram]);
