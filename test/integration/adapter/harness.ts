@@ -88,6 +88,17 @@ export class Session {
     });
   }
 
+  /** initialize → attach to a QEMU stopped at a breakpoint (`port`), configurationDone; returns its stop. */
+  async attachStopped(port: number): Promise<DebugProtocol.StoppedEvent> {
+    await this.dc.initializeRequest({ adapterID: 'exo-kernel', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+    const initialized = this.dc.waitForEvent('initialized');
+    const attached = this.dc.attachRequest({ port, symbols: KERNEL, timeoutMs: 15_000 } as DebugProtocol.AttachRequestArguments);
+    await initialized;
+    await this.dc.configurationDoneRequest();
+    await attached;
+    return this.nextStop();
+  }
+
   /** initialize → launch; on `initialized` sets the breakpoints, then configurationDone. */
   async launch(args: ExoLaunchArguments, bps: (Marker & Partial<DebugProtocol.SourceBreakpoint>)[] = [],
     before?: () => Promise<void>): Promise<DebugProtocol.SetBreakpointsResponse[]> {

@@ -5,7 +5,6 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { launchQemu, type QemuInstance } from '../../../adapter/qemu';
 import { findMarker, KERNEL, requireBuilt, Session } from './harness';
 
@@ -54,13 +53,7 @@ describe('adapter: stack through the timer interrupt matches gdb (real QEMU + Ex
     const s = new Session();
     await s.start();
     try {
-      await s.dc.initializeRequest({ adapterID: 'exo-kernel', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
-      const initialized = s.dc.waitForEvent('initialized');
-      const attached = s.dc.attachRequest({ port: qemu.gdbPort, symbols: KERNEL, timeoutMs: 15_000 } as DebugProtocol.AttachRequestArguments);
-      await initialized;
-      await s.dc.configurationDoneRequest();
-      await attached;
-      const stop = await s.nextStop();
+      const stop = await s.attachStopped(qemu.gdbPort);
       const st = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId! })).body.stackFrames;
 
       // The interrupt entry is a label frame naming the stub; gdb calls it <signal handler called>.

@@ -3,7 +3,6 @@
 // same QEMU and must report the same. Disconnecting the adapter leaves QEMU running.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { connectQmp, launchQemu, type QemuInstance } from '../../../adapter/qemu';
 import { findMarker, KERNEL, pidAlive, requireBuilt, Session } from './harness';
 
@@ -49,13 +48,7 @@ describe('adapter: gdb as oracle on the same stop (real QEMU + Exo-OS)', functio
     const s = new Session();
     await s.start();
     try {
-      await s.dc.initializeRequest({ adapterID: 'exo-kernel', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
-      const initialized = s.dc.waitForEvent('initialized');
-      const attached = s.dc.attachRequest({ port: qemu.gdbPort, symbols: KERNEL, timeoutMs: 15_000 } as DebugProtocol.AttachRequestArguments);
-      await initialized;
-      await s.dc.configurationDoneRequest();
-      await attached;
-      const stop = await s.nextStop();
+      const stop = await s.attachStopped(qemu.gdbPort);
       const t = stop.body.threadId!;
       const st = (await s.dc.stackTraceRequest({ threadId: t })).body.stackFrames;
 
