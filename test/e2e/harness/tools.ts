@@ -84,7 +84,10 @@ export async function ensureE2eTools(log: (s: string) => void): Promise<E2eTools
   const node24Bin = path.join(node24, 'bin', 'node');
   // code-server 4.139 and vsce 4 need Node >= 22: npm's shebang picks node from PATH, and
   // nodedir points node-gyp at Node 24's headers (this machine's npmrc points at Node 20's).
-  const env24 = { ...process.env, PATH: `${path.dirname(node24Bin)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: node24 };
+  // Under `npm test` the outer npm's npm_* variables are inherited, and npm reads npm_config_*
+  // as its own config: npm_config_user_agent would tell code-server's postinstall "node/v20".
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const env24 = { ...clean, PATH: `${path.dirname(node24Bin)}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: node24 };
   const csDir = await npmInstallOnce(`code-server-${CODE_SERVER_VERSION}`, { 'code-server': CODE_SERVER_VERSION }, { env: env24, allowScripts: true });
   const vsceDir = await npmInstallOnce(`vsce-${VSCE_VERSION}`, { '@vscode/vsce': VSCE_VERSION }, { env: env24 });
   const tools: E2eTools = {
