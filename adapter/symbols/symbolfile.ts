@@ -1,6 +1,7 @@
 // SymbolFile: the public facade over one ELF with DWARF. Opening reads headers only; units are
 // found through .debug_aranges (or unit ranges), parsed on first use, and cached with errors.
 import { posix } from 'node:path';
+import { cached, type Cached } from '../common/cache';
 import { ExoError } from '../common/errors';
 import { BufferSource, FileSource, type ByteSource } from './bytesource';
 import { Dwarf } from './dwarf/dwarf';
@@ -13,8 +14,6 @@ import { UnitFunctions, type FunctionInfo } from './functions';
 import { CuLineTable, type PcLine } from './linetable';
 import { addressInfo, type AddressInfo } from './query/address';
 import { breakpointsForFunction, breakpointsForLine, infoLine, type FunctionBreakpoints, type InfoLineResult, type LineBreakpoints } from './query/breakpoints';
-
-type Cached<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface CompilationUnitInfo {
   offset: number;
@@ -44,19 +43,9 @@ export class SymbolFile {
 
   close(): void { this.elf.src.close?.(); }
 
-  private cache<T>(map: Map<number, Cached<T>>, key: number, make: () => T): T {
-    let c = map.get(key);
-    if (!c) {
-      try { c = { ok: true, value: make() }; } catch (e) { c = { ok: false, error: e }; }
-      map.set(key, c);
-    }
-    if (!c.ok) throw c.error;
-    return c.value;
-  }
-
   /** The gdb-style line table of a unit (undefined when it has no DW_AT_stmt_list). */
   lineTable(u: Unit): CuLineTable | undefined {
-    return this.cache(this.lineTables, u.offset, () => {
+    return cached(this.lineTables, u.offset, () => {
       const off = u.lineProgramOffset();
       if (off === undefined) return undefined;
       const name = u.name(), dir = u.compDir() ?? '';
@@ -66,7 +55,7 @@ export class SymbolFile {
   }
 
   functions(u: Unit): UnitFunctions {
-    return this.cache(this.functionIndex, u.offset, () => new UnitFunctions(u, this.hasSectionAtZero));
+    return cached(this.functionIndex, u.offset, () => new UnitFunctions(u, this.hasSectionAtZero));
   }
 
   /** Units that may contain code: compile units and partial units. */

@@ -1,5 +1,6 @@
 // Dwarf: the entry point over one binary's DWARF sections. Finds units (headers only), caches
 // abbreviation tables, units, line programs and unit address ranges; remembers failures too.
+import { cached, type Cached } from '../../common/cache';
 import { ParseError } from '../../common/cursor';
 import { ExoError } from '../../common/errors';
 import { AbbrevTable } from './abbrev';
@@ -11,17 +12,6 @@ import type { DebugAbbrevOffset, DebugInfoOffset, DebugLineOffset } from './offs
 import type { PcRange } from './ranges';
 import type { DwarfSections } from './sections';
 import { readUnitHeader, Unit, type UnitHeader } from './unit';
-
-type Cached<T> = { ok: true; value: T } | { ok: false; error: unknown };
-function cached<T>(map: Map<number, Cached<T>>, key: number, make: () => T): T {
-  let c = map.get(key);
-  if (!c) {
-    try { c = { ok: true, value: make() }; } catch (e) { c = { ok: false, error: e }; }
-    map.set(key, c);
-  }
-  if (!c.ok) throw c.error;
-  return c.value;
-}
 
 export class Dwarf {
   private headers: UnitHeader[] | undefined;

@@ -70,6 +70,19 @@ export interface LineSequence {
   opIndex: number[];
 }
 
+/** Reads a program's unit_length and version: a cursor over the rest of it, and where it ends. */
+function openProgram(sec: Section, offset: number) {
+  const hc = sec.cursor(offset, Math.min(sec.size - offset, 16));
+  let length: number = hc.u32(), offSize: 4 | 8 = 4;
+  if (length === 0xffffffff) { length = Number(hc.u64()); offSize = 8; }
+  const end = offset + hc.pos + length;
+  if (end > sec.size) throw new ParseError(sec.name, offset, `line program length ${length} runs past the end of the section`);
+  const c = sec.cursor(offset + hc.pos, length);
+  const version = c.u16();
+  if (version < 2 || version > 5) throw new ParseError(sec.name, offset, `unsupported line table version ${version}`);
+  return { c, end, offSize, version };
+}
+
 export class LineProgram {
   private seqs: LineSequence[] | undefined;
   private seqError: unknown;
@@ -93,14 +106,7 @@ export class LineProgram {
   file(index: number): FileEntry | undefined { return this.files[index]; }
 
   static parse(sec: Section, offset: DebugLineOffset, ctx: LineContext): LineProgram {
-    const hc = sec.cursor(offset, Math.min(sec.size - offset, 16));
-    let length: number = hc.u32(), offSize: 4 | 8 = 4;
-    if (length === 0xffffffff) { length = Number(hc.u64()); offSize = 8; }
-    const end = offset + hc.pos + length;
-    if (end > sec.size) throw new ParseError(sec.name, offset, `line program length ${length} runs past the end of the section`);
-    const c = sec.cursor(offset + hc.pos, length);
-    const version = c.u16();
-    if (version < 2 || version > 5) throw new ParseError(sec.name, offset, `unsupported line table version ${version}`);
+    const { c, end, offSize, version } = openProgram(sec, offset);
     let addressSize = ctx.addressSize;
     if (version >= 5) {
       addressSize = c.u8();
@@ -279,14 +285,7 @@ export class LineProgram {
  * index every program of a large binary cheaply.
  */
 export function scanFileNames(sec: Section, offset: number): { end: number; refs: number[]; names: string[] } {
-  const hc = sec.cursor(offset, Math.min(sec.size - offset, 16));
-  let length: number = hc.u32(), offSize: 4 | 8 = 4;
-  if (length === 0xffffffff) { length = Number(hc.u64()); offSize = 8; }
-  const end = offset + hc.pos + length;
-  if (end > sec.size) throw new ParseError(sec.name, offset, `line program length ${length} runs past the end of the section`);
-  const c = sec.cursor(offset + hc.pos, length);
-  const version = c.u16();
-  if (version < 2 || version > 5) throw new ParseError(sec.name, offset, `unsupported line table version ${version}`);
+  const { c, end, offSize, version } = openProgram(sec, offset);
   let addressSize = 8;
   if (version >= 5) { addressSize = c.u8(); c.u8(); }
   if (offSize === 4) c.u32(); else c.u64();
