@@ -6,11 +6,12 @@ import type { ExoAttachArguments } from './protocol';
 import { Runtime, RuntimeEvents } from './runtime';
 import { loadSymbols } from './symbolsLoader';
 import { watchTargetEnd } from './targetEnd';
+import { trace } from './trace';
 
 export async function attachTarget(args: ExoAttachArguments, events: RuntimeEvents): Promise<Runtime> {
   const cfg = attachConfig(args);
   const symbolsPromise = loadSymbols(cfg.symbols, msg => events.output('console', msg));
-  const rsp = await connectRsp(cfg.port, { host: cfg.host, requestTimeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs });
+  const rsp = await connectRsp(cfg.port, { host: cfg.host, requestTimeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs, log: trace()?.rspLog });
   const all = await rsp.threads();
   const threads = cfg.cpus ? all.slice(0, cfg.cpus) : all;
   const symbols = await symbolsPromise;

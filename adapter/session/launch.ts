@@ -13,6 +13,7 @@ import type { ExoLaunchArguments } from './protocol';
 import { Runtime, RuntimeEvents } from './runtime';
 import { loadSymbols } from './symbolsLoader';
 import { watchTargetEnd } from './targetEnd';
+import { trace } from './trace';
 
 export interface Launched { runtime: Runtime; entry: bigint | undefined; stopAtEntry: boolean }
 
@@ -38,7 +39,7 @@ export async function launchTarget(args: ExoLaunchArguments, events: RuntimeEven
       extraArgs: cfg.qemuArgs, cwd: cfg.cwd, timeoutMs: Math.max(cfg.timeoutMs, 20_000),
       onSerial: text => events.output('stdout', text),
     });
-    const rsp = await connectRsp(qemu.gdbPort, { requestTimeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs });
+    const rsp = await connectRsp(qemu.gdbPort, { requestTimeoutMs: cfg.timeoutMs, connectTimeoutMs: cfg.timeoutMs, log: trace()?.rspLog });
     try { qmp = await connectQmp(qemu.qmpPath); } catch (e) {
       events.output('console', `QMP is not available (${describeError(e)}); restart is disabled.\n`);
     }

@@ -14,6 +14,7 @@ import { ALL_CPUS_MODE, BREAKPOINT_HITS_REQUEST, BreakpointHitsResponseBody, cpu
 import { Runtime, RuntimeEvents, StoppedResult } from './runtime';
 import { installFaultTrace } from './views/faultTrace';
 import { handleViewRequest, isViewCommand } from './views/handler';
+import { trace } from './trace';
 
 const CONFIG_DONE_WAIT_MS = 30_000;
 
@@ -270,7 +271,29 @@ export class ExoDebugSession extends DebugSession {
     super.customRequest(command, response, args);
   }
 
+  /** EXO_TRACE: when each request came in, for the response's duration. */
+  private readonly traced = trace();
+  private readonly requestStart = new Map<number, bigint>();
+
+  override sendResponse(response: DebugProtocol.Response): void {
+    const t0 = this.requestStart.get(response.request_seq);
+    if (this.traced && t0 !== undefined) {
+      this.requestStart.delete(response.request_seq);
+      this.traced.line(`dap response ${response.command} #${response.request_seq} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(3)} ms`);
+    }
+    super.sendResponse(response);
+  }
+
+  override sendEvent(event: DebugProtocol.Event): void {
+    this.traced?.line(`dap event ${event.event}`);
+    super.sendEvent(event);
+  }
+
   protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (this.traced) {
+      this.requestStart.set(request.seq, process.hrtime.bigint());
+      this.traced.line(`dap request ${request.command} #${request.seq}`);
+    }
     if (request.command === 'modules') {
       const response: DebugProtocol.ModulesResponse = { seq: 0, type: 'response', request_seq: request.seq, command: 'modules', success: true, body: { modules: [] } };
       this.modulesRequest(response);
