@@ -17,6 +17,8 @@ export type Granularity = 'line' | 'instruction';
 const MAX_LINE_INSTRUCTIONS = 20_000;
 /** Longest x86 instruction: a call's return address lies within this of its rip. */
 const MAX_INSN = 15n;
+/** Interrupts passed through while stepping one instruction before it counts as moved anyway. */
+const MAX_INTERRUPTS = 8;
 
 export interface StepperDeps {
   target: ExecTarget;
@@ -40,7 +42,8 @@ export class Stepper {
   async step(thread: RspThreadId, kind: StepKind, granularity: Granularity): Promise<RunResult> {
     if (kind === 'out') return this.stepOut(thread);
     if (granularity === 'instruction') {
-      const r = await this.oneInstruction(thread, kind === 'over');
+      // Step into an interrupt handler only by instruction 'in' (steppingMode irqs/all).
+      const r = await this.oneInstruction(thread, kind === 'over', kind === 'over');
       return r.kind === 'moved' ? this.done(thread, r.regs) : r.result;
     }
     return this.stepLine(thread, kind);
@@ -52,20 +55,32 @@ export class Stepper {
 
   /**
    * One instruction. With `overCalls`, a call is completed by running to its return address;
-   * otherwise 'moved' carries the call's return address when one was entered.
+   * otherwise 'moved' carries the call's return address when one was entered. With
+   * `overInterrupts`, an interrupt or exception taken instead (interrupts unmasked by
+   * steppingMode, or a fault) runs to its return and the instruction is stepped again.
    */
-  private async oneInstruction(thread: RspThreadId, overCalls: boolean): Promise<
+  private async oneInstruction(thread: RspThreadId, overCalls: boolean, overInterrupts = true): Promise<
     { kind: 'moved'; regs: RegisterValues; before: RegisterValues; callReturn?: bigint } | { kind: 'other'; result: RunResult }> {
-    const before = await this.d.target.readRegisters(thread);
-    const stop = await this.stepRaw(thread, rip(before));
-    if (stop.exited !== undefined || stop.terminated) {
-      return { kind: 'other', result: { kind: 'exited', description: stop.exited !== undefined ? `QEMU exited with code ${stop.exited}.` : 'QEMU was terminated.' } };
+    let before = await this.d.target.readRegisters(thread);
+    let after: RegisterValues;
+    for (let handled = 0; ; handled++) {
+      const stop = await this.stepRaw(thread, rip(before));
+      if (stop.exited !== undefined || stop.terminated) {
+        return { kind: 'other', result: { kind: 'exited', description: stop.exited !== undefined ? `QEMU exited with code ${stop.exited}.` : 'QEMU was terminated.' } };
+      }
+      if (stop.watch) {
+        const t = stop.thread ?? thread;
+        return { kind: 'other', result: { kind: 'stopped', reason: 'data breakpoint', thread: t, hitIds: this.d.sites.table.dataEntriesAt(stop.watch.addr).map(e => e.id) } };
+      }
+      after = await this.d.target.readRegisters(thread);
+      const resumeAt = overInterrupts && handled < MAX_INTERRUPTS ? await interruptedAt(this.d.target, thread, before, after) : undefined;
+      if (resumeAt === undefined) break;
+      const r = await this.runTo(thread, resumeAt, rsp(before));
+      if (r.kind !== 'temp') return { kind: 'other', result: r };
+      // The handler returned: done if the instruction had completed (hlt), else step it again.
+      if (rip(r.regs) !== rip(before)) return { kind: 'moved', regs: r.regs, before };
+      before = r.regs;
     }
-    if (stop.watch) {
-      const t = stop.thread ?? thread;
-      return { kind: 'other', result: { kind: 'stopped', reason: 'data breakpoint', thread: t, hitIds: this.d.sites.table.dataEntriesAt(stop.watch.addr).map(e => e.id) } };
-    }
-    const after = await this.d.target.readRegisters(thread);
     const callReturn = await this.enteredCall(thread, before, after);
     if (callReturn === undefined || !overCalls) return { kind: 'moved', regs: after, before, callReturn };
     return this.finishCall(thread, callReturn, before);
@@ -172,4 +187,26 @@ export class Stepper {
     const r = await this.runTo(thread, body, 0n);
     return r.kind === 'temp' ? this.done(thread, r.regs) : r;
   }
+}
+
+/**
+ * Where the interrupted code resumes when the step delivered an interrupt or exception instead
+ * of (or, after hlt, right after) the instruction: the 64-bit frame the CPU pushed (RIP, CS,
+ * RFLAGS, RSP, SS, after an error code for some exceptions) holds the old rsp and a rip at or
+ * just after the old one. undefined for an ordinary instruction.
+ */
+export async function interruptedAt(target: ExecTarget, thread: RspThreadId, before: RegisterValues, after: RegisterValues): Promise<bigint | undefined> {
+  const d = rsp(before) - rsp(after);
+  if (d >= -8n && d <= 8n) return undefined; // push/pop/call/ret or no stack change
+  for (const off of [0, 8]) {
+    // Read only the frame: an IST stack's top is often followed by an unmapped guard page.
+    const r = await target.readVirtual(thread, virt(rsp(after)), off + 40);
+    if (r.unreadable.length) return undefined;
+    const savedRip = readLE(r.data, off, 8);
+    const savedRsp = readLE(r.data, off + 24, 8);
+    const cs = readLE(r.data, off + 8, 8);
+    if (savedRsp === rsp(before) && savedRip >= rip(before) && savedRip <= rip(before) + MAX_INSN
+      && cs !== 0n && cs < 0x10000n && savedRip !== rip(after)) return savedRip;
+  }
+  return undefined;
 }
