@@ -2,6 +2,7 @@
 // commands (target/i386/monitor.c: print_pte, tlb_info_*, mem_print, mem_info_*), masks and
 // canonical-address quirks included, so the two outputs can be compared byte for byte.
 import { canonical } from './paging';
+import { asciiBytes, AsciiText } from './asciiText';
 import { forEachLeaf, nextTable, PageTableSnapshot, WalkOptions } from './walk';
 
 const hex16 = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, '0');
@@ -26,25 +27,32 @@ export function formatInfoTlb(snap: PageTableSnapshot, opts: WalkOptions = {}): 
   return snap.geometry.mode === '5-level' ? formatInfoTlbBig(snap, opts) : formatInfoTlbFast(snap, opts);
 }
 
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
-/** pteFlagLetters for every (NX, bits 0-8) combination, indexed by NX << 9 | low bits. */
-const FLAG_TEXT: readonly string[] = Array.from({ length: 1024 }, (_, i) => pteFlagLetters((BigInt(i >> 9) << 63n) | BigInt(i & 0x1ff)));
+/** pteFlagLetters for every (NX, bits 0-8) combination, 9 bytes each at (NX << 9 | low bits) * 9. */
+const FLAG_BYTES: Uint8Array = asciiBytes(Array.from({ length: 1024 }, (_, i) => pteFlagLetters((BigInt(i >> 9) << 63n) | BigInt(i & 0x1ff))).join(''));
+const HIGH_HALF = asciiBytes('ffff'), LOW_HALF = asciiBytes('0000');
 /** [hi, lo] words of QEMU's print masks, per mode and leaf kind. */
 const FAST_MASKS = {
   '32-bit': { last: [0xffff_ffff, 0xffff_f000], large2: [0xffff_ffff, 0xffe0_0000], large3: [0, 0] },
   'PAE': { last: [0xffff_ffff, 0xffff_f000], large2: [0xffff_ffff, 0xfff0_0000], large3: [0, 0] },
   '4-level': { last: [0x3_ffff, 0xffff_f000], large2: [0x3_ffff, 0xffe0_0000], large3: [0x3_ffff, 0xc000_0000] },
 } as const;
+/** "vvvvvvvvvvvvvvvv: pppppppppppppppp XGPDACTUW\n" */
+const TLB_LINE = 45;
+/** "ssssssssssssssss-eeeeeeeeeeeeeeee zzzzzzzzzzzzzzzz urw\n" */
+const MEM_LINE = 55;
 
 /**
  * Below 5-level paging every linear address fits a double exactly (< 2^48), so the hot loop
- * works on numbers and 32-bit words instead of bigint: Linux has ~70,000 leaves.
+ * works on numbers and 32-bit words instead of bigint, and writes bytes instead of building
+ * strings: Linux has ~70,000 leaves, and per-line strings made the garbage collector the
+ * main cost of a walk.
  */
 function formatInfoTlbFast(snap: PageTableSnapshot, opts: WalkOptions): FormatResult {
   const g = snap.geometry;
   const masks = FAST_MASKS[g.mode as keyof typeof FAST_MASKS];
   const max = opts.maxLeaves ?? 4_000_000;
-  const out: string[] = [];
+  const out = new AsciiText(TLB_LINE * 4096);
+  let lines = 0;
   let truncated = false;
   const rec = (table: bigint, depth: number, base: number): void => {
     const lv = g.levels[depth];
@@ -52,25 +60,33 @@ function formatInfoTlbFast(snap: PageTableSnapshot, opts: WalkOptions): FormatRe
     const wide = lv.entrySize === 8;
     const last = depth === g.levels.length - 1;
     const scale = 2 ** Number(lv.shift);
+    const m = last ? masks.last : lv.level === 3 ? masks.large3 : masks.large2;
     for (let i = 0; i < lv.entries && !truncated; i++) {
       const lo = wide ? words[2 * i] : words[i];
       if ((lo & 1) === 0) continue;
       const hi = wide ? words[2 * i + 1] : 0;
       const va = base + i * scale;
       if (last || (lv.largePages && (lo & 0x80) !== 0)) {
-        if (out.length >= max) { truncated = true; return; }
+        if (lines >= max) { truncated = true; return; }
+        lines++;
         const plo = last ? lo & ~0x80 : lo;
-        const m = last ? masks.last : lv.level === 3 ? masks.large3 : masks.large2;
-        const vtext = va.toString(16).padStart(12, '0');
-        out.push((va >= 2 ** 47 ? 'ffff' : '0000') + vtext + ': ' + hex8(hi & m[0]) + hex8(plo & m[1]) + ' ' +
-          FLAG_TEXT[((hi >>> 31) << 9) | (plo & 0x1ff)] + '\n');
+        out.reserve(TLB_LINE);
+        out.copy(va >= 2 ** 47 ? HIGH_HALF : LOW_HALF);
+        out.hex32(Math.floor(va / 2 ** 32), 4);
+        out.hex32(va >>> 0);
+        out.byte(0x3a); out.byte(0x20); // ": "
+        out.hex32(hi & m[0]);
+        out.hex32(plo & m[1]);
+        out.byte(0x20);
+        out.copy(FLAG_BYTES, (((hi >>> 31) << 9) | (plo & 0x1ff)) * 9, 9);
+        out.byte(0x0a);
       } else {
         rec(nextTable(g, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), depth + 1, va);
       }
     }
   };
   rec(g.root, 0, 0);
-  return { text: out.join(''), lines: out.length, truncated };
+  return { text: out.toString(), lines, truncated };
 }
 
 /** The bigint path: 5-level paging (57-bit addresses do not fit a double). */
@@ -104,6 +120,63 @@ function formatInfoTlbBig(snap: PageTableSnapshot, opts: WalkOptions): FormatRes
  * (and walks garbage for a long time), so there is nothing identical to match.
  */
 export function formatInfoMem(snap: PageTableSnapshot, opts: WalkOptions = {}): FormatResult {
+  return snap.geometry.mode === '5-level' ? formatInfoMemBig(snap, opts) : formatInfoMemFast(snap, opts);
+}
+
+/** `info mem` below 5-level paging: numbers and bytes, as formatInfoTlbFast. */
+function formatInfoMemFast(snap: PageTableSnapshot, opts: WalkOptions): FormatResult {
+  const g = snap.geometry;
+  const out = new AsciiText(MEM_LINE * 256);
+  const max = opts.maxLeaves ?? 4_000_000;
+  let visited = 0, lines = 0;
+  let truncated = false;
+  let start = -1;
+  let lastProt = 0;
+  // canonical(v, 48) as 16 hex digits (every value here is below 2^49).
+  const put64 = (v: number) => {
+    const hi = Math.floor(v / 2 ** 32);
+    out.hex32(v >= 2 ** 47 && v < 2 ** 48 ? hi | 0xffff_0000 : hi);
+    out.hex32(v >>> 0);
+  };
+  const emit = (end: number, prot: number) => {
+    if (prot === lastProt) return;
+    if (start !== -1) {
+      out.reserve(MEM_LINE);
+      put64(start); out.byte(0x2d); put64(end); out.byte(0x20); put64(end - start); out.byte(0x20);
+      out.byte((lastProt & 4) !== 0 ? 0x75 : 0x2d); out.byte(0x72); out.byte((lastProt & 2) !== 0 ? 0x77 : 0x2d); out.byte(0x0a);
+      lines++;
+    }
+    start = prot !== 0 ? end : -1;
+    lastProt = prot;
+  };
+  const rec = (table: bigint, depth: number, base: number, parentMask: number): void => {
+    const lv = g.levels[depth];
+    const words = snap.cache.loadedTableWords(table, lv.entries, lv.entrySize)!;
+    const wide = lv.entrySize === 8;
+    const last = depth === g.levels.length - 1;
+    const scale = 2 ** Number(lv.shift);
+    for (let i = 0; i < lv.entries && !truncated; i++) {
+      if (++visited > max) { truncated = true; return; }
+      const lo = wide ? words[2 * i] : words[i];
+      const end = base + i * scale;
+      if ((lo & 1) === 0) { emit(end, 0); continue; }
+      if (last || (lv.largePages && (lo & 0x80) !== 0)) {
+        emit(end, lo & 7 & parentMask);
+      } else {
+        // PAE PDPTEs carry no RW/US bits: QEMU does not AND them in.
+        const mask = g.mode === 'PAE' && depth === 0 ? parentMask : parentMask & lo;
+        const hi = wide ? words[2 * i + 1] : 0;
+        rec(nextTable(g, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), depth + 1, end, mask);
+      }
+    }
+  };
+  rec(g.root, 0, 0, 7);
+  if (!truncated) emit(2 ** (g.mode === '32-bit' || g.mode === 'PAE' ? 32 : g.vaBits), 0);
+  return { text: out.toString(), lines, truncated };
+}
+
+/** The bigint path of `info mem` (5-level paging). */
+function formatInfoMemBig(snap: PageTableSnapshot, opts: WalkOptions): FormatResult {
   const g = snap.geometry;
   const vaBits = monitorVaBits(snap);
   const out: string[] = [];
