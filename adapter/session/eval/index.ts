@@ -6,7 +6,7 @@ export { BUILTIN_TYPES, T, sizeOf, typeName, pointerTo } from './types';
 export { parseExpression, ParseError } from './parser';
 export { tokenize, LexError } from './lexer';
 export { formatValue, memoryReference } from './format';
-export { complete, fragmentAt, type CompletionItem, type CompletionSources } from './complete';
+export { complete, fragmentAt, parseMonitorHelp, type CompletionItem, type CompletionSources, type MonitorCommand } from './complete';
 export { resolveRegister, COMPLETION_REGISTERS } from './registers';
 export type { Expr, TypeRef } from './ast';
 export { evalTypeFromSymbols } from './fromSymbols';
