@@ -1,9 +1,8 @@
 // Evaluate for watch, hover and the Debug Console: `monitor <cmd>` goes to QEMU's monitor
 // (qRcmd) and prints its output; everything else is a C-like expression (adapter/session/eval)
 // over registers, memory and symbols of the selected vCPU and frame.
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { RspThreadId } from '../../common/types';
-import { complete, Evaluator, formatValue, memoryReference } from '../eval';
+import { Evaluator, formatValue, memoryReference } from '../eval';
 import type { Runtime } from '../runtime';
 import { FrameSymbols, vmEnvironment } from './evalEnv';
 
@@ -19,17 +18,4 @@ export async function evaluateExpression(rt: Runtime, thread: RspThreadId, expre
   }
   const v = await new Evaluator(vmEnvironment(rt, thread, frameRegs, locals)).evaluate(expr);
   return { result: formatValue(v, { hex: hexFormat }), raw: v.bits, memoryReference: memoryReference(v) };
-}
-
-export async function completionsFor(rt: Runtime, text: string, column: number, names: readonly string[]): Promise<DebugProtocol.CompletionItem[]> {
-  const cursor = Math.max(0, column - 1);
-  const regs = rt.rsp.registers.registers.map(r => r.name);
-  const items = await complete(text, cursor, { names, registers: regs });
-  const out: DebugProtocol.CompletionItem[] = items.map(i => ({
-    label: i.label, text: i.text, type: i.type === 'register' ? 'variable' : i.type, start: i.start, length: i.length,
-  }));
-  if (cursor > 0 && 'monitor'.startsWith(text.slice(0, cursor)) && !text.includes(' ')) {
-    out.unshift({ label: 'monitor', text: 'monitor ', type: 'keyword', start: 0, length: cursor });
-  }
-  return out;
 }

@@ -7,7 +7,8 @@ import { buildRegisterGroups, RegisterNode } from '../../x86/registers';
 import type { Runtime } from '../runtime';
 import { Frame, framePointerFrames } from './stack';
 import { readMemory, writeMemory } from './memory';
-import { completionsFor, EvalResult, evaluateExpression } from './evaluate';
+import { EvalResult, evaluateExpression } from './evaluate';
+import { CompletionFrame, CompletionIndex, consoleCompletions } from './completions';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
 import type { ValueNode } from '../../symbols/values/render';
@@ -26,10 +27,12 @@ export class Inspector {
   private nodeCache = new Map<string, Promise<ValueNode[]>>();
   /** Handles whose children are source variables: where they live and how to name a child. */
   private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
+  private readonly completionIndex: CompletionIndex;
 
   constructor(private readonly rt: Runtime) {
     const file = rt.parts.loaded.file;
     this.vars = file ? new FrameVariables(rt, file) : undefined;
+    this.completionIndex = new CompletionIndex(rt);
     rt.evaluate = (thread, expr) => this.evaluateIn(thread, 0, expr);
     rt.callerOf = async thread => {
       const frames = await this.framesOf(rspThread(thread));
@@ -264,7 +267,16 @@ export class Inspector {
   }
 
   async completions(args: DebugProtocol.CompletionsArguments): Promise<DebugProtocol.CompletionItem[]> {
-    return completionsFor(this.rt, args.text, args.column, []);
+    let ctx: CompletionFrame | undefined;
+    if (!this.rt.isRunning) {
+      const { thread, index } = this.frameHandles.get(args.frameId ?? -1) ?? { thread: this.rt.lastThread, index: 0 };
+      const fs = await this.frameScope(thread, index)?.catch(() => undefined);
+      const frame = index > 0 ? (await this.framesOf(thread).catch(() => []))[index] : undefined;
+      const vars = this.vars;
+      const localNames = fs?.scope ? [...fs.scope.locals, ...fs.scope.params].map(d => d.name() ?? '').filter(n => n) : [];
+      ctx = { thread, frameRegs: frame?.regs, locals: vars ? name => vars.symbol(fs, name) : undefined, localNames };
+    }
+    return consoleCompletions(this.rt, this.completionIndex, args, ctx);
   }
 
   async readMemory(args: DebugProtocol.ReadMemoryArguments): Promise<DebugProtocol.ReadMemoryResponse['body']> {
