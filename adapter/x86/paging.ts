@@ -1,8 +1,5 @@
-// Paging geometry per mode (32-bit, PAE, 4-level, 5-level) and the table cache: tables are
-// read from physical memory once per stop, keyed by physical address (Linux maps one frame
-// 65,536 times), with a bound on how many distinct tables one walk may read.
-import { ExoError } from '../common/errors';
-import { readLE } from '../common/hex';
+// Paging geometry per mode (32-bit, PAE, 4-level, 5-level): levels, entry sizes, large pages,
+// linear-address width, canonical addresses. The table cache lives in tableCache.ts.
 import { bitSet } from './bits';
 import { CR4 } from './regdefs';
 import { pagingMode, type PagingMode } from './cpumode';
@@ -70,71 +67,4 @@ export function canonical(addr: bigint, vaBits: number): bigint {
   return (addr & top) !== 0n ? BigInt.asUintN(64, addr | ~((1n << BigInt(vaBits)) - 1n)) : addr;
 }
 
-export interface TableCacheOptions {
-  /** Distinct tables one cache may hold before reads fail (guards garbage walks). Default 20,000. */
-  readonly maxTables?: number;
-}
-
-/** Reads and caches tables; `clear()` at every stop. Shares in-flight reads. */
-export class TableCache {
-  private readonly tables = new Map<string, Promise<readonly bigint[]>>();
-  private readonly maxTables: number;
-  bytesRead = 0;
-  reads = 0;
-
-  constructor(private readonly read: PhysReader, opts: TableCacheOptions = {}) {
-    this.maxTables = opts.maxTables ?? 20_000;
-  }
-
-  get size(): number { return this.tables.size; }
-
-  clear(): void { this.tables.clear(); this.loaded.clear(); this.loadedWords.clear(); this.bytesRead = 0; this.reads = 0; }
-
-  /** The entries of the table at `phys`. */
-  table(phys: bigint, entries: number, entrySize: 4 | 8): Promise<readonly bigint[]> {
-    const key = `${phys.toString(16)}/${entries}/${entrySize}`;
-    let p = this.tables.get(key);
-    if (!p) {
-      if (this.tables.size >= this.maxTables) {
-        return Promise.reject(new ExoError('target', `page-table walk stopped after ${this.maxTables} distinct tables: the tables look corrupt (looping or garbage entries)`));
-      }
-      p = this.load(phys, entries, entrySize);
-      this.tables.set(key, p);
-      p.catch(() => this.tables.delete(key));
-    }
-    return p;
-  }
-
-  /** Synchronous access for tables already loaded (undefined otherwise). */
-  private readonly loaded = new Map<string, readonly bigint[]>();
-  private readonly loadedWords = new Map<string, Uint32Array>();
-  loadedTable(phys: bigint, entries: number, entrySize: 4 | 8): readonly bigint[] | undefined {
-    return this.loaded.get(`${phys.toString(16)}/${entries}/${entrySize}`);
-  }
-  /**
-   * The same table as 32-bit little-endian words (two per 8-byte entry: low, high), for hot
-   * loops that would otherwise do bigint arithmetic per entry.
-   */
-  loadedTableWords(phys: bigint, entries: number, entrySize: 4 | 8): Uint32Array | undefined {
-    return this.loadedWords.get(`${phys.toString(16)}/${entries}/${entrySize}`);
-  }
-
-  private async load(phys: bigint, entries: number, entrySize: 4 | 8): Promise<readonly bigint[]> {
-    const len = entries * entrySize;
-    const bytes = await this.read(phys, len);
-    if (bytes.length < len) {
-      throw new ExoError('target', `physical read at 0x${phys.toString(16)} returned ${bytes.length} of ${len} bytes`);
-    }
-    this.bytesRead += len;
-    this.reads++;
-    const out: bigint[] = new Array(entries);
-    for (let i = 0; i < entries; i++) out[i] = readLE(bytes, i * entrySize, entrySize);
-    const words = new Uint32Array(len / 4);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, len);
-    for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(i * 4, true);
-    const key = `${phys.toString(16)}/${entries}/${entrySize}`;
-    this.loaded.set(key, out);
-    this.loadedWords.set(key, words);
-    return out;
-  }
-}
+export { TableCache, type TableCacheOptions } from './tableCache';

@@ -3,7 +3,7 @@
 // canonical-address quirks included, so the two outputs can be compared byte for byte.
 import { canonical } from './paging';
 import { asciiBytes, AsciiText } from './asciiText';
-import { forEachLeaf, nextTable, PageTableSnapshot, WalkOptions } from './walk';
+import { forEachLeaf, nextTable, nextTableWords, PageTableSnapshot, WalkOptions } from './walk';
 
 const hex16 = (v: bigint) => BigInt.asUintN(64, v).toString(16).padStart(16, '0');
 
@@ -81,7 +81,7 @@ function formatInfoTlbFast(snap: PageTableSnapshot, opts: WalkOptions): FormatRe
         out.copy(FLAG_BYTES, (((hi >>> 31) << 9) | (plo & 0x1ff)) * 9, 9);
         out.byte(0x0a);
       } else {
-        rec(nextTable(g, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), depth + 1, va);
+        rec(nextTableWords(g, lo, hi), depth + 1, va);
       }
     }
   };
@@ -165,8 +165,7 @@ function formatInfoMemFast(snap: PageTableSnapshot, opts: WalkOptions): FormatRe
       } else {
         // PAE PDPTEs carry no RW/US bits: QEMU does not AND them in.
         const mask = g.mode === 'PAE' && depth === 0 ? parentMask : parentMask & lo;
-        const hi = wide ? words[2 * i + 1] : 0;
-        rec(nextTable(g, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), depth + 1, end, mask);
+        rec(nextTableWords(g, lo, wide ? words[2 * i + 1] : 0), depth + 1, end, mask);
       }
     }
   };

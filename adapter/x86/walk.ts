@@ -35,17 +35,26 @@ export async function loadSnapshot(ctx: PagingContext, cache: TableCache): Promi
   let frontier = new Set<bigint>([g.root]);
   for (let depth = 0; depth < g.levels.length; depth++) {
     const lv = g.levels[depth];
-    const tables = await Promise.all([...frontier].map(a => cache.table(a, lv.entries, lv.entrySize)));
+    await cache.prefetch(frontier, lv.entries, lv.entrySize);
     if (depth === g.levels.length - 1) break;
     const next = new Set<bigint>();
-    for (const t of tables) {
-      for (const raw of t) {
-        if ((raw & 1n) !== 0n && !isLeaf(g, depth, raw)) next.add(nextTable(g, raw));
+    const wide = lv.entrySize === 8;
+    for (const t of frontier) {
+      const w = cache.loadedTableWords(t, lv.entries, lv.entrySize)!;
+      for (let i = 0; i < lv.entries; i++) {
+        const lo = wide ? w[2 * i] : w[i];
+        if ((lo & 1) !== 0 && !(lv.largePages && (lo & 0x80) !== 0)) next.add(nextTableWords(g, lo, wide ? w[2 * i + 1] : 0));
       }
     }
     frontier = next;
   }
   return { geometry: g, cache };
+}
+
+/** nextTable from an entry's 32-bit halves (hot loops over TableCache words). */
+export function nextTableWords(g: Geometry, lo: number, hi: number): bigint {
+  const low = BigInt((lo & ~0xfff) >>> 0);
+  return g.mode === '32-bit' ? low : (BigInt(hi & 0x3_ffff) << 32n) | low;
 }
 
 export interface RawLeaf {

@@ -122,6 +122,29 @@ describe('x86/walk: garbage and loops are bounded', () => {
     for (let i = 0; i < 512; i++) phys.setEntry(0x1000n, i, (0x100000n + BigInt(i) * 0x1000n) | 3n);
     await assert.rejects(loadSnapshot({ ...LONG, cr3: 0x1000n }, new TableCache(phys.reader, { maxTables: 50 })), /stopped after 50 distinct tables/);
   });
+  it('reads physically adjacent tables of a level in one request, each table once', async () => {
+    const phys = new FakePhys();
+    // PML4[0] -> PDPT 0x2000; PDPT[0..3] -> PDs at 0x10000, 0x11000, 0x12000 (adjacent) and 0x20000.
+    phys.setEntry(0x1000n, 0, 0x2000n | 3n);
+    phys.setEntry(0x1000n, 1, 0x2000n | 3n); // the same PDPT again: cached, not re-read
+    [0x10000n, 0x11000n, 0x12000n, 0x20000n].forEach((pd, i) => phys.setEntry(0x2000n, i, pd | 3n));
+    [0x10000n, 0x11000n, 0x12000n, 0x20000n].forEach((pd, i) => phys.setEntry(pd, 0, (0x4000_0000n + BigInt(i) * 0x20_0000n) | 0x83n));
+    const calls: [bigint, number][] = [];
+    const cache = new TableCache(async (a, n) => { calls.push([a, n]); return phys.reader(a, n); });
+    const snap = (await loadSnapshot({ ...LONG, cr3: 0x1000n }, cache))!;
+    assert.deepEqual(calls, [[0x1000n, 4096], [0x2000n, 4096], [0x10000n, 3 * 4096], [0x20000n, 4096]]);
+    assert.deepEqual([cache.reads, cache.requests], [6, 4]);
+    const tlb = formatInfoTlb(snap).text.split('\n');
+    assert.equal(tlb.length - 1, 8);
+    assert.equal(tlb[2], '0000000080000000: 0000000040400000 --P-----W');
+    assert.equal(tlb[7], '00000080c0000000: 0000000040600000 --P-----W');
+    // The bigint view of a table read in a run is the same as one read alone.
+    assert.deepEqual(await cache.table(0x11000n, 512, 8), await new TableCache(phys.reader).table(0x11000n, 512, 8));
+  });
+  it('a short physical read is an error, not a table of zeros', async () => {
+    const cache = new TableCache(async () => new Uint8Array(100));
+    await assert.rejects(cache.table(0x1000n, 512, 8), /returned 100 of 4096 bytes/);
+  });
   it('shows a garbage entry as such: reserved bits, and the walk of it faults', async () => {
     const phys = new FakePhys();
     phys.setEntry(0x1000n, 0, 0x2000n | 3n);
