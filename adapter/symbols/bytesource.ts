@@ -10,6 +10,8 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
   /** A label for errors ("vmlinux", "<buffer>"). */
   readonly name: string;
+  /** Optional: reads into `into` (no allocation), so scans can reuse one buffer. */
+  readInto?(offset: number, into: Uint8Array): void;
   close?(): void;
 }
 
@@ -27,6 +29,7 @@ export class BufferSource implements ByteSource {
     checkRange(this, offset, length);
     return this.bytes.subarray(offset, offset + length);
   }
+  readInto(offset: number, into: Uint8Array): void { into.set(this.read(offset, into.length)); }
 }
 
 /** A ByteSource over a file, read on demand with positioned reads (no whole-file load). */
@@ -42,16 +45,20 @@ export class FileSource implements ByteSource {
     this.size = fstatSync(this.fd).size;
   }
   read(offset: number, length: number): Uint8Array {
+    const out = Buffer.allocUnsafe(length);
+    this.readInto(offset, out);
+    return new Uint8Array(out.buffer, out.byteOffset, length);
+  }
+  readInto(offset: number, into: Uint8Array): void {
+    const length = into.length;
     checkRange(this, offset, length);
     if (this.fd === undefined) throw new ExoError('internal', `${this.name} was closed`);
-    const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, offset + done);
+      const n = readSync(this.fd, into, done, length - done, offset + done);
       if (n <= 0) throw new ExoError('protocol', `${this.name}: unexpected end of file at 0x${(offset + done).toString(16)}`);
       done += n;
     }
-    return new Uint8Array(out.buffer, out.byteOffset, length);
   }
   close(): void {
     if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }

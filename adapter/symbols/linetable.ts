@@ -21,6 +21,8 @@ export class SubfileTable {
   pcs: number[] = [];
   lines: number[] = [];
   flags: number[] = [];
+  /** @internal set once the table is in its CuLineTable's `subfiles` (creation order matters). */
+  listed = false;
   constructor(readonly path: string, readonly base: bigint) {}
   get length(): number { return this.pcs.length; }
   pc(i: number): bigint { return BigInt.asUintN(64, this.base + BigInt(this.pcs[i])); }
@@ -42,6 +44,9 @@ export class CuLineTable {
    *  value: a kernel unit may span the low boot code and the higher half, 2^64 apart unsigned). */
   readonly base: bigint;
   private readonly seqs: LineSequence[];
+  private readonly byFileIndex: (SubfileTable | undefined)[] = [];
+  /** Tables by path; one joins `subfiles` when its first entry is recorded (gdb's creation order). */
+  private readonly known = new Map<string, SubfileTable>();
 
   /**
    * @param primary the unit's main source file (comp_dir/DW_AT_name): gdb lists its table first,
@@ -65,15 +70,9 @@ export class CuLineTable {
     this.seqs.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   }
 
-  private table(path: string): SubfileTable {
-    let t = this.subfiles.get(path);
-    if (!t) { t = new SubfileTable(path, this.base); this.subfiles.set(path, t); }
-    return t;
-  }
-
   /** gdb's buildsym record_line: an end marker (line 0) deletes entries at its pc. */
-  private record(path: string, line: number, pc: number, flags: number): void {
-    const t = this.table(path);
+  private record(t: SubfileTable, line: number, pc: number, flags: number): void {
+    if (!t.listed) { t.listed = true; this.subfiles.set(t.path, t); }
     if (line === 0) {
       let lastLine: number | undefined;
       while (t.pcs.length) {
@@ -87,32 +86,46 @@ export class CuLineTable {
     t.pcs.push(pc); t.lines.push(line); t.flags.push(flags);
   }
 
+  /** The subfile of a row's file register (cached per register: rows compare tables, not paths). */
+  private subfileOf(file: number): SubfileTable {
+    let t = this.byFileIndex[file];
+    if (!t) {
+      const fe = this.program.file(file);
+      const path = fe ? fe.path : `<file ${file}>`;
+      t = this.known.get(path);
+      if (!t) { t = new SubfileTable(path, this.base); this.known.set(path, t); }
+      this.byFileIndex[file] = t;
+    }
+    return t;
+  }
+
   /** gdb's lnp_state_machine::record_line over one sequence. */
   private addSequence(q: LineSequence): void {
     const off = Number(BigInt.asIntN(64, q.start) - this.base);
-    let lastFile: string | undefined;
+    let lastFile: SubfileTable | undefined;
     let lastLine = 0;
     let lastAddress: number | undefined;
     let stmtAtAddress = false;
     let nonZeroDisc = false;
     let prevLine = -1;
-    for (let i = 0; i < q.delta.length; i++) {
-      const end = (q.flags[i] & ROW_END) !== 0;
-      if (q.opIndex[i] !== 0 && !end) continue;
-      const addr = off + q.delta[i], line = q.line[i], stmt = (q.flags[i] & ROW_STMT) !== 0;
-      const fe = this.program.file(q.file[i]);
-      const path = fe ? fe.path : `<file ${q.file[i]}>`;
-      nonZeroDisc = line !== prevLine ? q.disc[i] !== 0 : nonZeroDisc || q.disc[i] !== 0;
+    const { delta, flags, opIndex, file, line: lines, disc } = q;
+    for (let i = 0; i < delta.length; i++) {
+      const fl = flags[i];
+      const end = (fl & ROW_END) !== 0;
+      if (opIndex[i] !== 0 && !end) continue;
+      const addr = off + delta[i], line = lines[i], stmt = (fl & ROW_STMT) !== 0;
+      const t = this.subfileOf(file[i]);
+      nonZeroDisc = line !== prevLine ? disc[i] !== 0 : nonZeroDisc || disc[i] !== 0;
       prevLine = line;
-      const fileChanged = lastFile !== path;
+      const fileChanged = lastFile !== t;
       // A non-stmt row switching files at an address that already has a stmt row is dropped.
       const ignore = (fileChanged && !end && lastAddress === addr && !stmt && stmtAtAddress) || (!end && line === 0);
       if ((fileChanged && !ignore) || end) {
         if (lastFile !== undefined) this.record(lastFile, 0, addr, ROW_STMT);
       }
       if (!end && !ignore) {
-        if (fileChanged || line !== lastLine || !nonZeroDisc) this.record(path, line, addr, q.flags[i] & (ROW_STMT | ROW_PROLOGUE_END));
-        lastFile = path;
+        if (fileChanged || line !== lastLine || !nonZeroDisc) this.record(t, line, addr, fl & (ROW_STMT | ROW_PROLOGUE_END));
+        lastFile = t;
         lastLine = line;
       }
       if (lastAddress !== addr) { stmtAtAddress = false; lastAddress = addr; }

@@ -22,6 +22,9 @@ export interface Abbrev {
   fixedSize: Map<number, number>;
 }
 
+/** First window read for a table (a vmlinux's tables are ~2-3 KiB each). */
+const FIRST_WINDOW = 8 * 1024;
+
 /**
  * One table, parsed incrementally: entries are decoded up to the code asked for, so reading the
  * root DIE of every unit of a vmlinux decodes one entry per table, not thousands.
@@ -33,11 +36,24 @@ export class AbbrevTable {
   private error: unknown;
   private scanned: Map<number, Abbrev> | undefined;
 
-  private constructor(readonly offset: DebugAbbrevOffset, c: ByteCursor) { this.cursor = c; }
+  /** The table's end is only known by parsing it: read a window and grow it when it runs out. */
+  private constructor(readonly offset: DebugAbbrevOffset, private readonly sec: Section, private win: number) {
+    this.cursor = sec.cursor(offset, win);
+  }
 
   static parse(sec: Section, offset: DebugAbbrevOffset): AbbrevTable {
     if (offset >= sec.size) throw new ParseError(sec.name, offset, `abbreviation table offset is past the end of the section (${sec.size} bytes)`);
-    return new AbbrevTable(offset, sec.cursor(offset));
+    return new AbbrevTable(offset, sec, Math.min(sec.size - offset, FIRST_WINDOW));
+  }
+
+  /** A bigger window with the cursor at the same place; false when it already reaches the end. */
+  private grow(pos: number): boolean {
+    const rest = this.sec.size - this.offset;
+    if (this.win >= rest) return false;
+    this.win = Math.min(rest, this.win * 8);
+    this.cursor = this.sec.cursor(this.offset, this.win);
+    this.cursor.pos = pos;
+    return true;
   }
 
   get(code: number): Abbrev | undefined {
@@ -48,7 +64,9 @@ export class AbbrevTable {
     if (this.error) throw this.error;
     try {
       while (this.cursor) {
-        const n = this.next();
+        const at = this.cursor.pos;
+        let n: Abbrev | undefined;
+        try { n = this.next(); } catch (e) { if (this.grow(at)) continue; throw e; }
         if (n && n.code === code) return n;
       }
     } catch (e) { this.error = e; throw e; }
@@ -72,8 +90,8 @@ export class AbbrevTable {
         if (cd === code) {
           const saved = this.cursor;
           this.cursor = new ByteCursorClass(k.bytes, k.section, at, k.end, k.base);
-          const a = this.decode(false);
-          this.cursor = saved;
+          let a: Abbrev | undefined;
+          try { a = this.decode(false); } finally { this.cursor = saved; }
           (this.scanned ??= new Map()).set(code, a!);
           return a;
         }
@@ -85,6 +103,7 @@ export class AbbrevTable {
         }
       }
     } catch {
+      if (this.grow(c.pos)) return this.find(code);
       return this.get(code); // let the full parse report the error
     }
   }

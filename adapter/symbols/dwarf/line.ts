@@ -57,30 +57,64 @@ const MAX_DELTA = 2 ** 48;
 
 export const ROW_STMT = 1, ROW_BASIC_BLOCK = 2, ROW_END = 4, ROW_PROLOGUE_END = 8, ROW_EPILOGUE_BEGIN = 16;
 
-/** One sequence's rows, column by column: address of row i = start + delta[i]. */
+/** One sequence's rows, column by column (views into the program's row arrays): address of row i = start + delta[i]. */
 export interface LineSequence {
   start: bigint;
-  delta: number[];
-  file: number[];
-  line: number[];
-  column: number[];
+  delta: Float64Array;
+  file: Uint32Array;
+  line: Uint32Array;
+  column: Uint32Array;
   /** ROW_* bits. */
-  flags: number[];
-  disc: number[];
-  opIndex: number[];
+  flags: Uint8Array;
+  disc: Uint32Array;
+  opIndex: Uint32Array;
 }
 
-/** Reads a program's unit_length and version: a cursor over the rest of it, and where it ends. */
-function openProgram(sec: Section, offset: number) {
-  const hc = sec.cursor(offset, Math.min(sec.size - offset, 16));
+/**
+ * Reads a program's unit_length, version and header_length: a cursor over its header only (from
+ * the version field; the rows are read by run()), where the rows start and where it ends. With
+ * `transient` the header bytes live in the section's scratch buffer (scans that keep nothing).
+ */
+function openProgram(sec: Section, offset: number, transient = false) {
+  const hc = sec.cursor(offset, Math.min(sec.size - offset, 24));
   let length: number = hc.u32(), offSize: 4 | 8 = 4;
   if (length === 0xffffffff) { length = Number(hc.u64()); offSize = 8; }
-  const end = offset + hc.pos + length;
+  const from = offset + hc.pos;
+  const end = from + length;
   if (end > sec.size) throw new ParseError(sec.name, offset, `line program length ${length} runs past the end of the section`);
-  const c = sec.cursor(offset + hc.pos, length);
-  const version = c.u16();
+  const version = hc.u16();
   if (version < 2 || version > 5) throw new ParseError(sec.name, offset, `unsupported line table version ${version}`);
-  return { c, end, offSize, version };
+  if (version >= 5) hc.skip(2);
+  const hlen = offSize === 4 ? hc.u32() : Number(hc.u64());
+  const progStart = hc.offset + hlen;
+  if (progStart > end) throw hc.error('header_length runs past the end of the program');
+  const bytes = transient ? sec.transient(from, progStart - from) : sec.read(from, progStart - from);
+  const c = new ByteCursor(bytes, sec.name, 0, bytes.length, from);
+  c.u16();
+  return { c, end, offSize, version, progStart };
+}
+
+/** Row columns of a whole program, grown by doubling (no object per row). */
+class RowColumns {
+  n = 0;
+  delta: Float64Array; file: Uint32Array; line: Uint32Array; column: Uint32Array; flags: Uint8Array; disc: Uint32Array; opIndex: Uint32Array;
+  constructor(cap: number) {
+    this.delta = new Float64Array(cap); this.file = new Uint32Array(cap); this.line = new Uint32Array(cap); this.column = new Uint32Array(cap);
+    this.flags = new Uint8Array(cap); this.disc = new Uint32Array(cap); this.opIndex = new Uint32Array(cap);
+  }
+  grow(): void {
+    const cap = this.delta.length * 2;
+    const g = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, m: T): T => { m.set(a); return m; };
+    this.delta = g(this.delta, new Float64Array(cap)); this.file = g(this.file, new Uint32Array(cap)); this.line = g(this.line, new Uint32Array(cap));
+    this.column = g(this.column, new Uint32Array(cap)); this.flags = g(this.flags, new Uint8Array(cap)); this.disc = g(this.disc, new Uint32Array(cap));
+    this.opIndex = g(this.opIndex, new Uint32Array(cap));
+  }
+  sequence(start: bigint, from: number, to: number): LineSequence {
+    return {
+      start, delta: this.delta.subarray(from, to), file: this.file.subarray(from, to), line: this.line.subarray(from, to), column: this.column.subarray(from, to),
+      flags: this.flags.subarray(from, to), disc: this.disc.subarray(from, to), opIndex: this.opIndex.subarray(from, to),
+    };
+  }
 }
 
 export class LineProgram {
@@ -106,7 +140,7 @@ export class LineProgram {
   file(index: number): FileEntry | undefined { return this.files[index]; }
 
   static parse(sec: Section, offset: DebugLineOffset, ctx: LineContext): LineProgram {
-    const { c, end, offSize, version } = openProgram(sec, offset);
+    const { c, end, offSize, version, progStart } = openProgram(sec, offset);
     let addressSize = ctx.addressSize;
     if (version >= 5) {
       addressSize = c.u8();
@@ -114,9 +148,7 @@ export class LineProgram {
       if (seg !== 0) throw c.error('segment selectors are not supported');
       if (addressSize !== 4 && addressSize !== 8) throw c.error(`address size ${addressSize}`);
     }
-    const hlen = offSize === 4 ? c.u32() : Number(c.u64());
-    const progStart = c.offset + hlen;
-    if (progStart > end) throw c.error('header_length runs past the end of the program');
+    if (offSize === 4) c.u32(); else c.u64();
     const minInst = c.u8();
     const maxOps = version >= 4 ? c.u8() : 1;
     const defaultIsStmt = c.u8() !== 0;
@@ -190,7 +222,7 @@ export class LineProgram {
 
   /** Rows as objects (convenient, allocates: prefer columns() on hot paths). */
   sequences(): LineRow[][] {
-    return this.columns().map(q => q.delta.map((d, i) => ({
+    return this.columns().map(q => Array.from(q.delta, (d, i) => ({
       address: BigInt.asUintN(64, q.start + BigInt(d)), file: q.file[i], line: q.line[i], column: q.column[i],
       isStmt: (q.flags[i] & ROW_STMT) !== 0, basicBlock: (q.flags[i] & ROW_BASIC_BLOCK) !== 0,
       endSequence: (q.flags[i] & ROW_END) !== 0, prologueEnd: (q.flags[i] & ROW_PROLOGUE_END) !== 0,
@@ -201,80 +233,104 @@ export class LineProgram {
   private run(): LineSequence[] {
     const p = this.p;
     const c: ByteCursor = this.sec.cursor(this.progStart, this.progEnd - this.progStart);
+    const bytes = c.bytes, end = c.end;
+    // Rows take 1-3 bytes each: start near the expected count (untouched capacity costs nothing).
+    const rows = new RowColumns(Math.max(16, Math.ceil((end - c.pos) / 2)));
+    let { delta: rDelta, file: rFile, line: rLine, column: rColumn, flags: rFlags, disc: rDisc, opIndex: rOp } = rows;
     const seqs: LineSequence[] = [];
-    const newSeq = (): LineSequence => ({ start: 0n, delta: [], file: [], line: [], column: [], flags: [], disc: [], opIndex: [] });
-    let q = newSeq();
-    let total = 0;
-    // Registers; the address is q.start + delta (a JS number: sequences are far below 2^53 bytes).
-    let delta = 0, opIndex = 0, file = 1, line = 1, column = 0, isStmt = p.defaultIsStmt;
+    const { minInst, maxOps, lineBase, lineRange, opcodeBase, defaultIsStmt } = p;
+    // Registers; the address is start + delta (a JS number: sequences are far below 2^53 bytes).
+    let start = 0n, seqFrom = 0, n = 0;
+    let delta = 0, opIndex = 0, file = 1, line = 1, column = 0, isStmt = defaultIsStmt;
     let bb = false, pe = false, eb = false, disc = 0, based = false;
-    const reset = () => { delta = 0; opIndex = 0; file = 1; line = 1; column = 0; isStmt = p.defaultIsStmt; bb = pe = eb = false; disc = 0; based = false; };
-    const emit = (end: boolean) => {
-      if (++total > MAX_ROWS) throw c.error('line program has too many rows');
-      q.delta.push(delta); q.file.push(file); q.line.push(line); q.column.push(column); q.disc.push(disc); q.opIndex.push(opIndex);
-      q.flags.push((isStmt ? ROW_STMT : 0) | (bb ? ROW_BASIC_BLOCK : 0) | (end ? ROW_END : 0) | (pe ? ROW_PROLOGUE_END : 0) | (eb ? ROW_EPILOGUE_BEGIN : 0));
-      bb = pe = eb = false; disc = 0;
-    };
-    const advance = (ops: number) => {
-      if (p.maxOps === 1) delta += p.minInst * ops;
-      else { const t = opIndex + ops; delta += p.minInst * Math.floor(t / p.maxOps); opIndex = t % p.maxOps; }
-      if (!Number.isSafeInteger(delta) || Math.abs(delta) > MAX_DELTA) throw c.error('address advance is out of range');
-    };
-    while (!c.eof) {
-      const op = c.u8();
-      if (op >= p.opcodeBase) {
-        const adj = op - p.opcodeBase;
-        advance(Math.floor(adj / p.lineRange));
-        line = (line + p.lineBase + (adj % p.lineRange)) >>> 0;
-        emit(false);
-        continue;
-      }
-      switch (op) {
-        case 0: {
-          const len = c.ulebNum(c.remaining, 'extended opcode length');
-          if (len === 0) continue;
-          const body = c.sub(len);
-          const ext = body.u8();
-          if (ext === DW_LNE.end_sequence) {
-            emit(true);
-            seqs.push(q); q = newSeq(); reset();
-          } else if (ext === DW_LNE.set_address) {
-            const addr = body.uN(len - 1);
-            if (!based && q.delta.length === 0) { q.start = addr; delta = 0; based = true; }
-            else {
-              const d = addr - q.start;
-              if (d > BigInt(MAX_DELTA) || d < -BigInt(MAX_DELTA)) throw body.error('DW_LNE_set_address jumps too far within a sequence');
-              delta = Number(d);
+    let pos = c.pos;
+    while (pos < end) {
+      const op = bytes[pos++];
+      let endRow = false;
+      if (op >= opcodeBase) {
+        // Special opcode: the hot path, decoded without the cursor.
+        const adj = op - opcodeBase;
+        const ops = Math.floor(adj / lineRange);
+        if (maxOps === 1) delta += minInst * ops;
+        else { const t = opIndex + ops; delta += minInst * Math.floor(t / maxOps); opIndex = t % maxOps; }
+        if (delta > MAX_DELTA || delta < -MAX_DELTA) { c.pos = pos; throw c.error('address advance is out of range'); }
+        line = (line + lineBase + (adj % lineRange)) >>> 0;
+      } else if (op !== DW_LNS.copy) {
+        c.pos = pos;
+        let row = false;
+        switch (op) {
+          case 0: {
+            const len = c.ulebNum(c.remaining, 'extended opcode length');
+            if (len === 0) break;
+            const body = c.sub(len);
+            const ext = body.u8();
+            if (ext === DW_LNE.end_sequence) { row = true; endRow = true; }
+            else if (ext === DW_LNE.set_address) {
+              const addr = body.uN(len - 1);
+              if (!based && n === seqFrom) { start = addr; delta = 0; based = true; }
+              else {
+                const d = addr - start;
+                if (d > BigInt(MAX_DELTA) || d < -BigInt(MAX_DELTA)) throw body.error('DW_LNE_set_address jumps too far within a sequence');
+                delta = Number(d);
+              }
+              opIndex = 0;
+            } else if (ext === DW_LNE.set_discriminator) {
+              disc = body.ulebNum(0xffffffff, 'discriminator');
+            } else if (ext === DW_LNE.define_file) {
+              const name = body.cstr(); const dirIndex = body.ulebNum(0xffffffff, 'directory index');
+              this.files.push(new FileEntryImpl(name, dirIndex, undefined, (d, nm) => posix.normalize(nm.startsWith('/') ? nm : posix.join(this.dirs[d] ?? '', nm))));
             }
-            opIndex = 0;
-          } else if (ext === DW_LNE.set_discriminator) {
-            disc = body.ulebNum(0xffffffff, 'discriminator');
-          } else if (ext === DW_LNE.define_file) {
-            const name = body.cstr(); const dirIndex = body.ulebNum(0xffffffff, 'directory index');
-            this.files.push(new FileEntryImpl(name, dirIndex, undefined, (d, n) => posix.normalize(n.startsWith('/') ? n : posix.join(this.dirs[d] ?? '', n))));
+            break; // unknown extended opcodes are skipped by their length
           }
-          break; // unknown extended opcodes are skipped by their length
+          case DW_LNS.advance_pc: case DW_LNS.const_add_pc: {
+            const ops = op === DW_LNS.advance_pc ? c.ulebNum(MAX_DELTA, 'address advance') : Math.floor((255 - opcodeBase) / lineRange);
+            if (maxOps === 1) delta += minInst * ops;
+            else { const t = opIndex + ops; delta += minInst * Math.floor(t / maxOps); opIndex = t % maxOps; }
+            if (!Number.isSafeInteger(delta) || Math.abs(delta) > MAX_DELTA) throw c.error('address advance is out of range');
+            break;
+          }
+          case DW_LNS.advance_line: {
+            // One-byte SLEB (the usual case) without BigInt.
+            const b0 = bytes[c.pos];
+            if (c.pos < end && (b0 & 0x80) === 0) { c.pos++; line = (line + ((b0 & 0x40) ? b0 - 0x80 : b0)) >>> 0; }
+            else line = Number(BigInt.asUintN(32, BigInt(line) + c.sleb()));
+            break;
+          }
+          case DW_LNS.set_file: file = c.ulebNum(0xffffffff, 'file index'); break;
+          case DW_LNS.set_column: column = c.ulebNum(0xffffffff, 'column'); break;
+          case DW_LNS.negate_stmt: isStmt = !isStmt; break;
+          case DW_LNS.set_basic_block: bb = true; break;
+          case DW_LNS.fixed_advance_pc: delta += c.u16(); opIndex = 0; break;
+          case DW_LNS.set_prologue_end: pe = true; break;
+          case DW_LNS.set_epilogue_begin: eb = true; break;
+          case DW_LNS.set_isa: c.uleb(); break;
+          default: {
+            // Unknown standard opcode: skip its ULEB operands as the header declares.
+            const k = p.stdLengths[op - 1] ?? 0;
+            for (let i = 0; i < k; i++) c.uleb();
+          }
         }
-        case DW_LNS.copy: emit(false); break;
-        case DW_LNS.advance_pc: advance(c.ulebNum(MAX_DELTA, 'address advance')); break;
-        case DW_LNS.advance_line: line = Number(BigInt.asUintN(32, BigInt(line) + c.sleb())); break;
-        case DW_LNS.set_file: file = c.ulebNum(0xffffffff, 'file index'); break;
-        case DW_LNS.set_column: column = c.ulebNum(0xffffffff, 'column'); break;
-        case DW_LNS.negate_stmt: isStmt = !isStmt; break;
-        case DW_LNS.set_basic_block: bb = true; break;
-        case DW_LNS.const_add_pc: advance(Math.floor((255 - p.opcodeBase) / p.lineRange)); break;
-        case DW_LNS.fixed_advance_pc: delta += c.u16(); opIndex = 0; break;
-        case DW_LNS.set_prologue_end: pe = true; break;
-        case DW_LNS.set_epilogue_begin: eb = true; break;
-        case DW_LNS.set_isa: c.uleb(); break;
-        default: {
-          // Unknown standard opcode: skip its ULEB operands as the header declares.
-          const n = p.stdLengths[op - 1] ?? 0;
-          for (let i = 0; i < n; i++) c.uleb();
-        }
+        pos = c.pos;
+        if (!row) continue;
+      }
+      // Emit a row (special opcode, DW_LNS_copy or end_sequence).
+      if (n >= MAX_ROWS) { c.pos = pos; throw c.error('line program has too many rows'); }
+      if (n >= rDelta.length) {
+        rows.n = n; rows.grow();
+        ({ delta: rDelta, file: rFile, line: rLine, column: rColumn, flags: rFlags, disc: rDisc, opIndex: rOp } = rows);
+      }
+      rDelta[n] = delta; rFile[n] = file; rLine[n] = line; rColumn[n] = column; rDisc[n] = disc; rOp[n] = opIndex;
+      rFlags[n] = (isStmt ? ROW_STMT : 0) | (bb ? ROW_BASIC_BLOCK : 0) | (endRow ? ROW_END : 0) | (pe ? ROW_PROLOGUE_END : 0) | (eb ? ROW_EPILOGUE_BEGIN : 0);
+      n++;
+      bb = pe = eb = false; disc = 0;
+      if (endRow) {
+        seqs.push(rows.sequence(start, seqFrom, n));
+        seqFrom = n; start = 0n;
+        delta = 0; opIndex = 0; file = 1; line = 1; column = 0; isStmt = defaultIsStmt; disc = 0; based = false;
       }
     }
-    if (q.delta.length) seqs.push(q); // a missing end_sequence: keep what we have
+    rows.n = n;
+    if (n > seqFrom) seqs.push(rows.sequence(start, seqFrom, n)); // a missing end_sequence: keep what we have
     return seqs;
   }
 }
@@ -285,7 +341,7 @@ export class LineProgram {
  * index every program of a large binary cheaply.
  */
 export function scanFileNames(sec: Section, offset: number): { end: number; refs: number[]; names: string[] } {
-  const { c, end, offSize, version } = openProgram(sec, offset);
+  const { c, end, offSize, version } = openProgram(sec, offset, true);
   let addressSize = 8;
   if (version >= 5) { addressSize = c.u8(); c.u8(); }
   if (offSize === 4) c.u32(); else c.u64();

@@ -1,7 +1,7 @@
 // Address range lists: .debug_ranges (DWARF 2-4) and .debug_rnglists (DWARF 5).
 //   .debug_ranges entry:  begin addr | end addr   (0,0 ends; (max, base) selects a base address)
 //   .debug_rnglists entry: DW_RLE_* u8 | operands (ULEB indices/offsets, addresses)
-import { ParseError } from '../../common/cursor';
+import { ParseError, type ByteCursor } from '../../common/cursor';
 import { DW_RLE } from './constants';
 import type { DebugInfoOffset } from './offsets';
 import type { AttrValue, Unit } from './unit';
@@ -26,25 +26,31 @@ export function readDebugRanges(unit: Unit, offset: number): PcRange[] {
   if (!sec) throw new ParseError('.debug_ranges', offset, 'the section is missing but DW_AT_ranges refers to it');
   const size = unit.addressSize;
   const max = size === 8 ? 0xffffffffffffffffn : 0xffffffffn;
-  const c = sec.cursor(offset);
-  let base = unit.bases().baseAddress;
-  const out: PcRange[] = [];
-  for (let n = 0; n < MAX_ENTRIES; n++) {
-    const b = c.uN(size), e = c.uN(size);
-    if (b === 0n && e === 0n) return out;
-    if (b === max) { base = e; continue; }
-    const low = BigInt.asUintN(64, base + b), high = BigInt.asUintN(64, base + e);
-    if (high > low) out.push({ low, high });
-  }
-  throw new ParseError(sec.name, offset, 'range list has no end');
+  const base0 = unit.bases().baseAddress;
+  return sec.parseAt(offset, 256, c => {
+    let base = base0;
+    const out: PcRange[] = [];
+    for (let n = 0; n < MAX_ENTRIES; n++) {
+      const b = c.uN(size), e = c.uN(size);
+      if (b === 0n && e === 0n) return out;
+      if (b === max) { base = e; continue; }
+      const low = BigInt.asUintN(64, base + b), high = BigInt.asUintN(64, base + e);
+      if (high > low) out.push({ low, high });
+    }
+    throw new ParseError(sec.name, offset, 'range list has no end');
+  });
 }
 
 export function readRngList(unit: Unit, offset: number): PcRange[] {
   const sec = unit.dwarf.sections.rnglists;
   if (!sec) throw new ParseError('.debug_rnglists', offset, 'the section is missing but DW_AT_ranges refers to it');
+  const base0 = unit.bases().baseAddress;
+  return sec.parseAt(offset, 256, c => rngList(unit, c, base0, offset, sec.name));
+}
+
+function rngList(unit: Unit, c: ByteCursor, base0: bigint, offset: number, name: string): PcRange[] {
   const size = unit.addressSize;
-  const c = sec.cursor(offset);
-  let base = unit.bases().baseAddress;
+  let base = base0;
   const out: PcRange[] = [];
   const push = (low: bigint, high: bigint) => { if (high > low) out.push({ low, high }); };
   for (let n = 0; n < MAX_ENTRIES; n++) {
@@ -61,5 +67,5 @@ export function readRngList(unit: Unit, offset: number): PcRange[] {
       default: throw c.error(`unknown range list entry kind ${kind}`, c.pos - 1);
     }
   }
-  throw new ParseError(sec.name, offset, 'range list has no end');
+  throw new ParseError(name, offset, 'range list has no end');
 }

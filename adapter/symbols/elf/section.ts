@@ -1,4 +1,4 @@
-// One ELF section's bytes, loaded on first use: plain sections are read from the ByteSource in
+// One ELF section's bytes, loaded on first use: small sections are read whole, big ones in
 // windows (a 600 MB vmlinux is never read whole); SHF_COMPRESSED ones are inflated once.
 import { inflateSync } from 'node:zlib';
 import { ByteCursor, ParseError } from '../../common/cursor';
@@ -7,12 +7,20 @@ import type { ByteSource } from '../bytesource';
 import { ELFCOMPRESS_ZLIB, ELFCOMPRESS_ZSTD, SHF_COMPRESSED, SHT_NOBITS, type SectionHeader } from './types';
 
 const PAGE = 64 * 1024;
-/** Sections up to this size are read whole on first access; larger ones (a vmlinux's .debug_info) by window. */
-const WHOLE_LIMIT = 32 * 1024 * 1024;
+/**
+ * Sections up to this size are read whole on first access; larger ones (a vmlinux's .debug_info,
+ * .debug_line, .debug_str) by window. Fresh memory is the cost to avoid: on the VMs we measured,
+ * first-touching a page costs ~5 ms per MB, far more than copying from the page cache, so a
+ * scan reads through one reused buffer (transient) instead of loading the section.
+ */
+const WHOLE_LIMIT = 1024 * 1024;
+/** Chunk of the streaming scans (indexOfAll, transient reads of big ranges). */
+const SCAN_CHUNK = 1024 * 1024;
 
 export class Section {
   private whole: Uint8Array | undefined;
   private pages = new Map<number, Uint8Array>();
+  private scratch: Uint8Array | undefined;
   readonly size: number;
   private readonly compressed: boolean;
 
@@ -61,7 +69,7 @@ export class Section {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
       throw new ParseError(this.name, offset, `needs ${length} byte(s) but the section has ${this.size}`);
     }
-    if (this.whole || this.compressed || this.size <= WHOLE_LIMIT) return this.data().subarray(offset, offset + length);
+    if (this.inMemory) return this.data().subarray(offset, offset + length);
     const first = Math.floor(offset / PAGE), last = Math.floor((offset + length - 1) / PAGE);
     if (length === 0) return new Uint8Array(0);
     if (first === last && this.pages.has(first)) {
@@ -71,9 +79,63 @@ export class Section {
     return this.src.read(Number(this.header.offset) + offset, length);
   }
 
+  /** Whether reads are served from the whole section in memory (small or compressed sections). */
+  private get inMemory(): boolean { return !!this.whole || this.compressed || this.size <= WHOLE_LIMIT; }
+
+  /**
+   * Like read, but the bytes are only valid until the next transient read of this section (one
+   * reused buffer): for scans that decode and keep nothing of the bytes themselves.
+   */
+  transient(offset: number, length: number): Uint8Array {
+    if (this.inMemory || length > 4 * SCAN_CHUNK) return this.read(offset, length);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) return this.read(offset, length);
+    if (!this.src.readInto) return this.read(offset, length);
+    if (!this.scratch || this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, 64 * 1024));
+    const out = this.scratch.subarray(0, length);
+    this.src.readInto(Number(this.header.offset) + offset, out);
+    return out;
+  }
+
+  /**
+   * Runs the parse `f` over a window at `offset` of `first` bytes, growing the window (up to the
+   * section's end) when the parse fails inside a short window: lists and tables whose end is only
+   * known by parsing them (range lists, abbreviation tables) without reading the rest of a big
+   * section. `f` must be pure: it may run more than once.
+   */
+  parseAt<T>(offset: number, first: number, f: (c: ByteCursor) => T): T {
+    const rest = Math.max(0, this.size - offset);
+    let len = this.inMemory ? rest : Math.min(Math.max(first, 16), rest);
+    for (;;) {
+      const c = this.cursor(offset, len);
+      try { return f(c); } catch (e) {
+        if (len >= rest) throw e;
+        len = Math.min(rest, len * 8);
+      }
+    }
+  }
+
+  /** Section offsets where `needle` occurs, found by streaming through the section in chunks. */
+  indexOfAll(needle: Uint8Array): number[] {
+    const out: number[] = [];
+    if (!needle.length || this.size === 0) return out;
+    const scan = (b: Uint8Array, base: number) => {
+      const hay = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) out.push(base + p);
+    };
+    if (this.inMemory || needle.length >= SCAN_CHUNK / 2) { scan(this.data(), 0); return out; }
+    // Consecutive chunks overlap by needle.length-1 bytes: a match is found exactly once.
+    const step = SCAN_CHUNK - (needle.length - 1);
+    for (let start = 0; start < this.size; start += step) {
+      const len = Math.min(SCAN_CHUNK, this.size - start);
+      scan(this.transient(start, len), start);
+      if (start + len >= this.size) break;
+    }
+    return out;
+  }
+
   /** Like read, but small reads of a big section go through the page cache (string tables). */
   private readPaged(offset: number, length: number): Uint8Array {
-    if (this.whole || this.compressed || this.size <= WHOLE_LIMIT) return this.read(offset, length);
+    if (this.inMemory) return this.read(offset, length);
     const first = Math.floor(offset / PAGE), last = Math.floor((offset + length - 1) / PAGE);
     if (first !== last) return this.read(offset, length);
     const p = this.page(first); const o = offset - first * PAGE; return p.subarray(o, o + length);

@@ -5,6 +5,7 @@ import type { ElfSymbol, SymbolBinding, SymbolType } from './types';
 
 const TYPES: SymbolType[] = ['notype', 'object', 'func', 'section', 'file', 'common', 'tls'];
 const BINDINGS: SymbolBinding[] = ['local', 'global', 'weak'];
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2;
 
 export class SymbolTable {
@@ -15,7 +16,6 @@ export class SymbolTable {
   private readonly size: BigUint64Array;
   /** Indices of addressable function/object symbols sorted by address (then by preference). */
   private sorted: Uint32Array | undefined;
-  private byNameOff: Float64Array | undefined;
 
   private constructor(private readonly strtab: Section | undefined, n: number) {
     this.nameOff = new Uint32Array(n); this.info = new Uint8Array(n); this.shndx = new Uint16Array(n);
@@ -27,16 +27,23 @@ export class SymbolTable {
   static parse(sec: Section, strtab: Section): SymbolTable {
     const n = Math.max(0, Math.floor(sec.size / 24) - 1);
     const t = new SymbolTable(strtab, n);
-    const bytes = sec.read(24, n * 24);
-    // Copy into an aligned buffer so the 64-bit fields can be read with a DataView.
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) {
-      const o = i * 24;
-      t.nameOff[i] = dv.getUint32(o, true);
-      t.info[i] = bytes[o + 4];
-      t.shndx[i] = dv.getUint16(o + 6, true);
-      t.value[i] = dv.getBigUint64(o + 8, true);
-      t.size[i] = dv.getBigUint64(o + 16, true);
+    // 64-bit fields are copied as two 32-bit halves (no BigInt per symbol); the records are read
+    // in chunks through one reused buffer (a vmlinux's .symtab is ~3 MB).
+    const value32 = new Uint32Array(t.value.buffer), size32 = new Uint32Array(t.size.buffer);
+    const lo = LITTLE_ENDIAN ? 0 : 1, hi = 1 - lo;
+    const PER_CHUNK = 16384;
+    for (let first = 0; first < n; first += PER_CHUNK) {
+      const count = Math.min(PER_CHUNK, n - first);
+      const bytes = sec.transient(24 + first * 24, count * 24);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let k = 0; k < count; k++) {
+        const o = k * 24, i = first + k;
+        t.nameOff[i] = dv.getUint32(o, true);
+        t.info[i] = bytes[o + 4];
+        t.shndx[i] = dv.getUint16(o + 6, true);
+        value32[2 * i + lo] = dv.getUint32(o + 8, true); value32[2 * i + hi] = dv.getUint32(o + 12, true);
+        size32[2 * i + lo] = dv.getUint32(o + 16, true); size32[2 * i + hi] = dv.getUint32(o + 20, true);
+      }
     }
     return t;
   }
@@ -59,29 +66,21 @@ export class SymbolTable {
   byNameAll(name: string): ElfSymbol[] {
     if (!this.strtab || !name) return [];
     // Every place the bytes "name\0" occur is a candidate st_name (tails of strings are shared).
-    const data = this.strtab.data();
-    const needle = Buffer.from(name + '\0', 'utf8');
-    const hay = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const offs = new Set<number>();
-    for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) offs.add(p);
+    const offs = new Set<number>(this.strtab.indexOfAll(Buffer.from(name + '\0', 'utf8')));
     const out: ElfSymbol[] = [];
     if (!offs.size) return out;
-    // Symbols sorted by name offset (one typed-array sort), then a binary search per candidate.
-    // Key = nameOff * SHIFT + index, exact in a double (string tables are far below 2^32 bytes).
-    const SHIFT = 2 ** Math.max(1, Math.ceil(Math.log2(this.count + 1)));
-    if (!this.byNameOff) {
-      const keys = new Float64Array(this.count);
-      for (let i = 0; i < keys.length; i++) keys[i] = this.nameOff[i] * SHIFT + i;
-      keys.sort();
-      this.byNameOff = keys;
+    // One pass over the name offsets (~10^5 compares) beats sorting them for a handful of queries.
+    const hits: number[] = [];
+    const nameOff = this.nameOff;
+    if (offs.size === 1) {
+      const o = offs.values().next().value as number;
+      for (let i = 0; i < nameOff.length; i++) if (nameOff[i] === o) hits.push(i);
+    } else {
+      for (let i = 0; i < nameOff.length; i++) if (offs.has(nameOff[i])) hits.push(i);
     }
-    const keys = this.byNameOff;
-    for (const o of offs) {
-      let lo = 0, hi = keys.length;
-      const k0 = o * SHIFT;
-      while (lo < hi) { const m = (lo + hi) >> 1; if (keys[m] < k0) lo = m + 1; else hi = m; }
-      for (let j = lo; j < keys.length && Math.floor(keys[j] / SHIFT) === o; j++) out.push(this.sym(keys[j] % SHIFT));
-    }
+    // Ordered by name offset, then index (as the table sorted by name would list them).
+    hits.sort((a, b) => nameOff[a] - nameOff[b] || a - b);
+    for (const i of hits) out.push(this.sym(i));
     return out;
   }
 

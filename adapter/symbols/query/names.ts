@@ -21,14 +21,8 @@ export class NameMatcher {
   /** Offsets in .debug_str where the string `last` starts (tails of longer strings included). */
   private offsets(): Set<number> {
     if (this.strOffsets) return this.strOffsets;
-    const set = new Set<number>();
     const sec = this.sf.dwarf.sections.str;
-    if (sec && this.last) {
-      const data = sec.data();
-      const hay = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      const needle = Buffer.from(this.last + '\0', 'utf8');
-      for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) set.add(p);
-    }
+    const set = new Set<number>(sec && this.last ? sec.indexOfAll(Buffer.from(this.last + '\0', 'utf8')) : []);
     return (this.strOffsets = set);
   }
 
