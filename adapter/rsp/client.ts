@@ -45,8 +45,14 @@ export class RspClient implements RspClientApi {
   ) {
     this.mem = new MemoryAccess(conn, features, opts.memoryPipeline ?? DEFAULT_PIPELINE,
       t => this.selectThread('g', t));
-    // QEMU points Hg and Hc at the stopping vCPU on every stop: forget what we selected.
-    conn.onStop(() => this.forgetThreads());
+    // QEMU points Hg and Hc at the vCPU its stop reply names (T02 and T05 alike, measured on
+    // 7.2): take that as selected, so the first request after a stop needs no Hg round trip.
+    conn.onStop(e => this.selectedByStop(e));
+  }
+
+  private selectedByStop(e: StopEvent): void {
+    this.currentG = e.thread;
+    this.currentC = e.thread;
   }
 
   private forgetThreads(): void {

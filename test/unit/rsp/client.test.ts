@@ -107,6 +107,24 @@ describe('rsp/client (fake QEMU)', () => {
     assert.deepEqual(stub.received, ['Hgp01.02', 'g', 'vCont;s:p01.01', 'Hgp01.02', 'g']);
   });
 
+  it('takes the vCPU a stop reply names as selected: no Hg for it after the stop', async () => {
+    const { c, stub, st } = await connected();
+    await c.readRegisters(rspThread(2));
+    const p = c.step(rspThread(3));
+    // QEMU selects the stopping vCPU for g itself.
+    setTimeout(() => { st.hg = 3; stub.push('T05thread:p01.03;'); }, 10);
+    await p;
+    const r = await c.readRegisters(rspThread(3));
+    assert.equal(r.get('rip'), 0xfff2n, 'g answered for vCPU 3');
+    assert.deepEqual(stub.received, ['Hgp01.02', 'g', 'vCont;s:p01.03', 'g']);
+    // A stop without a thread leaves nothing selected.
+    const q = c.step(rspThread(3));
+    setTimeout(() => stub.push('S05'), 10);
+    await q;
+    await c.readRegisters(rspThread(3));
+    assert.deepEqual(stub.received.slice(4), ['vCont;s:p01.03', 'Hgp01.03', 'g']);
+  });
+
   it('interrupts a step that does not finish (vCPU in HLT)', async () => {
     const { c, stub } = await connected();
     stub.onInterrupt = () => stub.push('T02thread:p01.01;');
