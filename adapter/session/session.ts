@@ -253,7 +253,7 @@ export class ExoDebugSession extends DebugSession {
   }
 
   protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
-    this.handle(response, async () => ({ sources: this.rt ? this.rt.symbols.sourceFiles().map(p => ({ name: p.split('/').pop(), path: p })) : [] }));
+    this.handle(response, async () => ({ sources: this.inspector ? await this.inspector.loadedSources() : [] }));
   }
 
   /** Kernel views (exo/cpus, exo/pageTable, …) are served by views/handler.ts. */

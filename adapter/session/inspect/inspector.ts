@@ -9,6 +9,7 @@ import { Frame, framePointerFrames } from './stack';
 import { readMemory, writeMemory } from './memory';
 import { EvalResult, evaluateExpression } from './evaluate';
 import { CompletionFrame, CompletionIndex, consoleCompletions } from './completions';
+import { SourcePaths } from './sources';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
 import type { ValueNode } from '../../symbols/values/render';
@@ -28,6 +29,7 @@ export class Inspector {
   /** Handles whose children are source variables: where they live and how to name a child. */
   private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
   private readonly completionIndex: CompletionIndex;
+  private readonly sources = new SourcePaths();
 
   constructor(private readonly rt: Runtime) {
     const file = rt.parts.loaded.file;
@@ -133,12 +135,14 @@ export class Inspector {
       const sym = this.rt.symbols.symbolAt(f.pc);
       let name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? (sym ? `${sym.name}+${hex(sym.offset)}` : hex(f.pc));
       if (f.interruptEntry) name = `<interrupt entry: ${name}>`;
+      // Sources not on disk (e.g. /rustc/… without rust-src) come without a path: nothing to open.
+      const source = line ? await this.sources.source(line.file) : undefined;
       out.push({
         id, name,
         line: line?.line ?? 0, column: line?.column ?? 0,
-        source: line ? { name: line.file.split('/').pop(), path: line.file } : undefined,
+        source,
         instructionPointerReference: hex(f.pc),
-        presentationHint: f.interruptEntry ? 'label' : line ? 'normal' : 'subtle',
+        presentationHint: f.interruptEntry ? 'label' : source?.path ? 'normal' : 'subtle',
       });
     }
     return { stackFrames: out, totalFrames: frames.length };
@@ -277,6 +281,11 @@ export class Inspector {
       ctx = { thread, frameRegs: frame?.regs, locals: vars ? name => vars.symbol(fs, name) : undefined, localNames };
     }
     return consoleCompletions(this.rt, this.completionIndex, args, ctx);
+  }
+
+  /** The symbol file's sources: on disk (or mapped into rust-src) first, then the unavailable. */
+  loadedSources(): Promise<DebugProtocol.Source[]> {
+    return this.sources.loadedSources(this.rt.symbols.sourceFiles());
   }
 
   async readMemory(args: DebugProtocol.ReadMemoryArguments): Promise<DebugProtocol.ReadMemoryResponse['body']> {
