@@ -7,7 +7,8 @@ import { geometry, TableCache, type Geometry, type PagingContext } from '../x86/
 import { describePte, type DecodedPte, type PteOptions } from '../x86/pte';
 import { formatInfoMem, formatInfoTlb } from '../x86/qemuFormat';
 import { tableEntries, tableRoot, type TableRef } from '../x86/tableView';
-import { forEachLeaf, loadSnapshot, mappedRanges, physToVirt, toMapping, translate, type MappedRange, type PageTableSnapshot, type Translation } from '../x86/walk';
+import { countRanges, mappedRanges, physToVirt, scanLeaves, type MappedRange } from '../x86/leafScan';
+import { loadSnapshot, translate, type PageTableSnapshot, type Translation } from '../x86/walk';
 import type { ViewTarget } from './target';
 
 /** Exo-OS marks copy-on-write pages with software bit 9 (kernel/README.md). */
@@ -57,7 +58,7 @@ export interface PageTableSummary {
   readonly truncated: boolean;
 }
 
-const SIZE_NAMES: Record<string, string> = { [String(1n << 12n)]: '4K', [String(1n << 21n)]: '2M', [String(1n << 22n)]: '4M', [String(1n << 30n)]: '1G' };
+const SIZE_NAMES: Record<number, string> = { [2 ** 12]: '4K', [2 ** 21]: '2M', [2 ** 22]: '4M', [2 ** 30]: '1G' };
 
 export class PageTableService {
   private token: object | undefined;
@@ -131,21 +132,20 @@ export class PageTableService {
     const snap = (await loadSnapshot(ctx, cache))!;
     const pte = this.pteOptions(opts);
     const bySize: Record<string, number> = {};
-    let mapped = 0n, user = 0, wx = 0, cow = 0, garbage = 0;
-    const walk = forEachLeaf(snap, leaf => {
-      const m = toMapping(snap, leaf, pte);
-      const k = SIZE_NAMES[String(m.size)] ?? String(m.size);
+    let mapped = 0, user = 0, wx = 0, cow = 0, garbage = 0;
+    const walk = scanLeaves(snap, leaf => {
+      const k = SIZE_NAMES[leaf.size] ?? String(leaf.size);
       bySize[k] = (bySize[k] ?? 0) + 1;
-      mapped += m.size;
-      if (m.user) user++;
-      if (m.writable && m.executable) wx++;
-      if (m.leaf.cow) cow++;
-      if (m.leaf.reserved !== 0n) garbage++;
-    });
+      mapped += leaf.size;
+      if (leaf.user) user++;
+      if (leaf.writable && leaf.executable) wx++;
+      if (leaf.cow) cow++;
+      if (leaf.garbage) garbage++;
+    }, pte);
     return {
       mode: g.mode, cr3: ctx.cr3, tablesRead: cache.reads, bytesRead: cache.bytesRead,
-      leaves: { total: walk.leaves, bySize }, mappedBytes: mapped, userPages: user, writableExecutable: wx, cowPages: cow,
-      garbageEntries: garbage, ranges: mappedRanges(snap, pte).ranges.length, truncated: walk.truncated,
+      leaves: { total: walk.leaves, bySize }, mappedBytes: BigInt(mapped), userPages: user, writableExecutable: wx, cowPages: cow,
+      garbageEntries: garbage, ranges: countRanges(snap, pte), truncated: walk.truncated,
     };
   }
 

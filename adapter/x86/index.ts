@@ -10,6 +10,7 @@ export * from './cpuSummary';
 export * from './pte';
 export * from './paging';
 export * from './walk';
+export * from './leafScan';
 export * from './qemuFormat';
 export * from './tableView';
 export { Disassembler, ensureCapstone, bytesText, type Instruction, type CodeBits, type AsmSyntax, type DisassembleOptions } from './disasm';

@@ -119,16 +119,6 @@ export interface Mapping {
 
 function levelOf(g: Geometry, depth: number): TableLevel { return g.levels[depth].level; }
 
-/** Physical frame and size of a leaf without decoding it (hot loops). */
-function leafFrame(g: Geometry, leaf: RawLeaf): { phys: bigint; size: bigint } {
-  const depth = leaf.chain.length - 1;
-  const raw = leaf.chain[depth];
-  const last = depth === g.levels.length - 1;
-  if (g.mode === '32-bit') return last ? { phys: raw & 0xffff_f000n, size: 0x1000n } : { phys: raw & 0xffc0_0000n, size: 0x40_0000n };
-  const size = 1n << g.levels[depth].shift;
-  return { phys: raw & 0x000f_ffff_ffff_f000n & ~(size - 1n), size };
-}
-
 export function toMapping(snap: PageTableSnapshot, leaf: RawLeaf, opts: PteOptions = {}): Mapping {
   const g = snap.geometry;
   const depth = leaf.chain.length - 1;
@@ -196,48 +186,4 @@ export async function translate(ctx: PagingContext, cache: TableCache, virt: big
 function levelName(level: TableLevel, g: Geometry): string {
   if (g.mode === '32-bit') return level === 2 ? 'PD' : 'PT';
   return ({ 1: 'PT', 2: 'PD', 3: 'PDPT', 4: 'PML4', 5: 'PML5' } as const)[level];
-}
-
-/** Every virtual address that maps physical address `phys` (bounded like forEachLeaf). */
-export function physToVirt(snap: PageTableSnapshot, phys: bigint, opts: WalkOptions = {}): { virts: bigint[]; truncated: boolean } {
-  const virts: bigint[] = [];
-  const g = snap.geometry;
-  const r = forEachLeaf(snap, leaf => {
-    const f = leafFrame(g, leaf);
-    if (phys >= f.phys && phys < f.phys + f.size) virts.push(leaf.virt + (phys - f.phys));
-  }, opts);
-  return { virts, truncated: r.truncated };
-}
-
-export interface MappedRange {
-  readonly start: bigint;
-  readonly end: bigint;
-  readonly phys: bigint;
-  /** True when the range is also contiguous in physical memory. */
-  readonly physContiguous: boolean;
-  readonly writable: boolean;
-  readonly user: boolean;
-  readonly executable: boolean;
-  readonly pages: number;
-}
-
-/** Coalesces leaves with equal effective permissions into ranges (richer than `info mem`). */
-export function mappedRanges(snap: PageTableSnapshot, opts: WalkOptions = {}): { ranges: MappedRange[]; truncated: boolean } {
-  const ranges: MappedRange[] = [];
-  let cur: { start: bigint; end: bigint; phys: bigint; physEnd: bigint; contiguous: boolean; w: boolean; u: boolean; x: boolean; pages: number } | undefined;
-  const flush = () => {
-    if (cur) ranges.push({ start: cur.start, end: cur.end, phys: cur.phys, physContiguous: cur.contiguous, writable: cur.w, user: cur.u, executable: cur.x, pages: cur.pages });
-  };
-  const r = forEachLeaf(snap, leaf => {
-    const m = toMapping(snap, leaf, opts);
-    if (cur && cur.end === m.virt && cur.w === m.writable && cur.u === m.user && cur.x === m.executable) {
-      cur.contiguous &&= cur.physEnd === m.phys;
-      cur.end = m.virt + m.size; cur.physEnd = m.phys + m.size; cur.pages++;
-      return;
-    }
-    flush();
-    cur = { start: m.virt, end: m.virt + m.size, phys: m.phys, physEnd: m.phys + m.size, contiguous: true, w: m.writable, u: m.user, x: m.executable, pages: 1 };
-  }, opts);
-  flush();
-  return { ranges, truncated: r.truncated };
 }

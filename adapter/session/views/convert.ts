@@ -7,7 +7,8 @@ import { decodePte, describePte, type DecodedPte } from '../../x86/pte';
 import type { FaultTraceLog } from '../../kernel/faultTrace';
 import { EXO_COW_BIT } from '../../kernel/pageTables';
 import type { TableRef } from '../../x86/tableView';
-import type { MappedRange, Translation } from '../../x86/walk';
+import type { MappedRange } from '../../x86/leafScan';
+import type { Translation } from '../../x86/walk';
 import type { CowFaultBody, CpuBody, FaultTraceBody, EntryBody, PermsBody, ProcessBody, PteBody, RangeBody, RegionBody, SummaryBody, TableRefBody, TranslateStepBody } from './protocol';
 
 export const hex = (v: bigint) => '0x' + BigInt.asUintN(64, v).toString(16);

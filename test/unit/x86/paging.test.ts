@@ -5,7 +5,8 @@ import { writeLE } from '../../../adapter/common/hex';
 import { canonical, PagingContext, TableCache } from '../../../adapter/x86/paging';
 import { decodePte, describePte } from '../../../adapter/x86/pte';
 import { formatInfoMem, formatInfoTlb, pteFlagLetters } from '../../../adapter/x86/qemuFormat';
-import { forEachLeaf, loadSnapshot, mappedRanges, physToVirt, translate } from '../../../adapter/x86/walk';
+import { mappedRanges, physToVirt } from '../../../adapter/x86/leafScan';
+import { forEachLeaf, loadSnapshot, translate } from '../../../adapter/x86/walk';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 
