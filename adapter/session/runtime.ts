@@ -15,7 +15,7 @@ import type { SteppingMode } from './protocol';
 import type { SessionSymbols } from './symbolsPort';
 import type { LoadedSymbols } from './symbolsLoader';
 import type { CallerLocator } from './ports';
-import { cachingRegisters } from './registerCache';
+import { cachingStopState } from './stopCache';
 
 export type StoppedResult = Extract<RunResult, { kind: 'stopped' }>;
 
@@ -57,8 +57,8 @@ export class Runtime {
   callerOf: CallerLocator = async () => undefined;
 
   constructor(readonly parts: RuntimeParts, private readonly events: RuntimeEvents) {
-    // Registers are read once per vCPU per stop (line steps and stack views ask repeatedly).
-    parts.rsp = cachingRegisters(parts.rsp);
+    // Registers and stack memory are read once per vCPU per stop (steps and stack views ask repeatedly).
+    parts.rsp = cachingStopState(parts.rsp);
     this.lastThread = parts.threads[0] ?? rspThread(1);
     this.sites = new SiteManager(parts.rsp, this.table);
     this.runner = new Runner(parts.rsp, this.sites, t => this.hitEvaluator(t), parts.timeoutMs);
