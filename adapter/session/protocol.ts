@@ -23,6 +23,8 @@ export interface ExoLaunchArguments {
   timeoutMs?: number;
   /** Hidden breakpoint recording faults for exo/cowFaults, e.g. {"function": "wp_page_copy"}. */
   faultTrace?: FaultTraceSpec;
+  /** Software PTE bit the kernel uses for copy-on-write: 0-63, or "none" (Linux). Default 9 (Exo-OS). */
+  cowBit?: number | 'none' | null;
 }
 
 export interface ExoAttachArguments {
@@ -33,6 +35,7 @@ export interface ExoAttachArguments {
   steppingMode?: SteppingMode;
   timeoutMs?: number;
   faultTrace?: FaultTraceSpec;
+  cowBit?: number | 'none' | null;
 }
 
 /** Breakpoint mode ids announced in capabilities: 'all' or 'cpu<n>'. */

@@ -12,7 +12,7 @@ import { Inspector } from './inspect/inspector';
 import { launchTarget } from './launch';
 import { ALL_CPUS_MODE, BREAKPOINT_HITS_REQUEST, BreakpointHitsResponseBody, cpuMode, ExoAttachArguments, ExoLaunchArguments } from './protocol';
 import { Runtime, RuntimeEvents, StoppedResult } from './runtime';
-import { installFaultTrace } from './views/faultTrace';
+import { applyViewSettings } from './views/settings';
 import { handleViewRequest, isViewCommand } from './views/handler';
 import { trace } from './trace';
 
@@ -118,7 +118,7 @@ export class ExoDebugSession extends DebugSession {
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     this.handle(response, async () => {
       const { runtime, entry, stopAtEntry } = await launchTarget(args as ExoLaunchArguments, this.events);
-      await installFaultTrace(runtime, (args as ExoLaunchArguments).faultTrace, t => this.events.output('console', t));
+      await applyViewSettings(runtime, args as ExoLaunchArguments, t => this.events.output('console', t));
       await this.configure(runtime);
       if (stopAtEntry && entry !== undefined) runtime.runToEntry(entry);
       else if (stopAtEntry) this.events.stopped({ kind: 'stopped', reason: 'entry', thread: runtime.lastThread, hitIds: [] });
@@ -129,7 +129,7 @@ export class ExoDebugSession extends DebugSession {
   protected override attachRequest(response: DebugProtocol.AttachResponse, args: DebugProtocol.AttachRequestArguments): void {
     this.handle(response, async () => {
       const runtime = await attachTarget(args as ExoAttachArguments, this.events);
-      await installFaultTrace(runtime, (args as ExoAttachArguments).faultTrace, t => this.events.output('console', t));
+      await applyViewSettings(runtime, args as ExoAttachArguments, t => this.events.output('console', t));
       await this.configure(runtime);
       this.events.stopped({ kind: 'stopped', reason: 'pause', thread: runtime.lastThread, hitIds: [], text: 'Attached: the VM is stopped.' });
     });
