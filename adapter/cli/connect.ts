@@ -58,7 +58,7 @@ export async function attachSession(o: CliOptions): Promise<CliSession> {
   const dap = new InlineDapClient();
   await initialize(dap);
   const stopped = dap.waitForEvent('stopped', 60_000);
-  const args: ExoAttachArguments = { host: o.attach!.host, port: o.attach!.port, symbols: o.symbols, cpus: o.cpus, timeoutMs: 15_000, faultTrace: o.faultTrace };
+  const args: ExoAttachArguments = { host: o.attach!.host, port: o.attach!.port, symbols: o.symbols, cpus: o.cpus, timeoutMs: 15_000, faultTrace: o.faultTrace, cowBit: o.cowBit };
   const attached = dap.request('attach', args, 60_000);
   await dap.waitForEvent('initialized', 60_000);
   await dap.request('configurationDone');
@@ -124,7 +124,7 @@ export async function openSession(o: CliOptions, log: (t: string) => void): Prom
   const initrd = o.initrd ?? (isExo && fs.existsSync('build/kernel/initrd.cpio') ? 'build/kernel/initrd.cpio' : undefined);
   const cpus = o.cpus ?? 4;
   return launchSession({
-    args: { kernel, symbols: o.symbols, initrd, cmdline: o.cmdline, cpus, memory: o.memory ?? '256M', faultTrace: o.faultTrace },
+    args: { kernel, symbols: o.symbols, initrd, cmdline: o.cmdline, cpus, memory: o.memory ?? '256M', faultTrace: o.faultTrace, cowBit: o.cowBit },
     until: o.until ?? (isExo ? new RegExp(`exo: smp: ${cpus} CPUs online`) : undefined),
     timeoutMs: o.timeoutMs, log, verbose: o.verbose,
   });

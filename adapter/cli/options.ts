@@ -24,11 +24,13 @@ export interface CliOptions {
   pid?: number;
   /** Fresh launch or attach: the fault trace setting (`FUNCTION[@ADDRESS-EXPR]`). */
   faultTrace?: { function: string; address?: string };
+  /** The software PTE bit meaning COW (`--cow-bit N|none`, launch/attach setting `cowBit`). */
+  cowBit?: number | 'none';
   /** Positional arguments left after the options. */
   rest: string[];
 }
 
-const VALUE_OPTS = new Set(['--attach', '--kernel', '--symbols', '--initrd', '--cmdline', '--cpus', '--memory', '--cpu', '--until', '--timeout', '--pid', '--fault-trace']);
+const VALUE_OPTS = new Set(['--attach', '--kernel', '--symbols', '--initrd', '--cmdline', '--cpus', '--memory', '--cpu', '--until', '--timeout', '--pid', '--fault-trace', '--cow-bit']);
 
 function int(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
@@ -68,6 +70,7 @@ export function parseOptions(argv: string[]): CliOptions {
         o.faultTrace = at < 0 ? { function: v } : { function: v.slice(0, at), address: v.slice(at + 1) };
         break;
       }
+      case '--cow-bit': o.cowBit = v === 'none' ? 'none' : int('--cow-bit (or "none")', v, 0, 63); break;
       case '--pid': o.pid = int('--pid', v, 1, 2 ** 31); break;
       case '--cpu': o.cpu = int('--cpu', v, 0, 254); break;
       case '--timeout': o.timeoutMs = int('--timeout', v, 1, 3_600) * 1000; break;
@@ -81,4 +84,5 @@ export function parseOptions(argv: string[]): CliOptions {
 
 export const TARGET_HELP = `target: --attach host:port --symbols ELF | (fresh launch) --kernel ELF [--initrd F] [--cpus N] [--memory M] [--cmdline S] [--until REGEX] [--timeout S]
 trace:  --fault-trace FUNCTION[@ADDRESS-EXPR] (hidden breakpoint on a fault handler, shown by cow)
+        --cow-bit N|none (software PTE bit meaning COW in pagetables/translate/elf/cow; default 9 = Exo-OS, Linux: none)
 output: --json (the DAP response bodies), --cpu N (vCPU for page tables), --verbose (serial output to stderr)`;

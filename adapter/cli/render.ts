@@ -38,7 +38,7 @@ export function renderPageTable(b: PageTableResponseBody): string {
   if (b.summary) {
     const s = b.summary;
     out += `${s.leaves} pages mapped (${Object.entries(s.leavesBySize).map(([k, v]) => `${v}×${k}`).join(', ')}), ${BigInt(s.mappedBytes) >> 20n} MiB, ` +
-      `${s.ranges} ranges; ${s.userPages} user, ${s.writableExecutable} W+X, ${s.cowPages} COW, ${s.garbageEntries} garbage; ` +
+      `${s.ranges} ranges; ${s.userPages} user, ${s.writableExecutable} W+X, ${s.cowBit === null ? 'no COW bit' : `${s.cowPages} COW (bit ${s.cowBit})`}, ${s.garbageEntries} garbage; ` +
       `${s.tablesRead} tables read (${s.bytesRead} bytes)${s.truncated ? ' [truncated]' : ''}\n`;
   }
   if (b.ranges) {

@@ -53,6 +53,8 @@ export interface PageTableSummary {
   readonly userPages: number;
   readonly writableExecutable: number;
   readonly cowPages: number;
+  /** The software bit counted as COW (null: none). */
+  readonly cowBit: number | null;
   readonly garbageEntries: number;
   readonly ranges: number;
   readonly truncated: boolean;
@@ -126,11 +128,12 @@ export class PageTableService {
   async summary(cpu: number, opts: PagingOptions = {}): Promise<PageTableSummary> {
     const ctx = await this.context(cpu);
     const g = geometry(ctx);
-    const empty = { tablesRead: 0, bytesRead: 0, leaves: { total: 0, bySize: {} }, mappedBytes: 0n, userPages: 0, writableExecutable: 0, cowPages: 0, garbageEntries: 0, ranges: 0, truncated: false };
+    const pte = this.pteOptions(opts);
+    const cowBit = pte.cowBit ?? null;
+    const empty = { cowBit, tablesRead: 0, bytesRead: 0, leaves: { total: 0, bySize: {} }, mappedBytes: 0n, userPages: 0, writableExecutable: 0, cowPages: 0, garbageEntries: 0, ranges: 0, truncated: false };
     if (!g) return { mode: 'none', cr3: ctx.cr3, ...empty };
     const cache = this.tables(opts);
     const snap = (await loadSnapshot(ctx, cache))!;
-    const pte = this.pteOptions(opts);
     const bySize: Record<string, number> = {};
     let mapped = 0, user = 0, wx = 0, cow = 0, garbage = 0;
     const walk = scanLeaves(snap, leaf => {
@@ -144,7 +147,7 @@ export class PageTableService {
     }, pte);
     return {
       mode: g.mode, cr3: ctx.cr3, tablesRead: cache.reads, bytesRead: cache.bytesRead,
-      leaves: { total: walk.leaves, bySize }, mappedBytes: BigInt(mapped), userPages: user, writableExecutable: wx, cowPages: cow,
+      leaves: { total: walk.leaves, bySize }, mappedBytes: BigInt(mapped), userPages: user, writableExecutable: wx, cowPages: cow, cowBit,
       garbageEntries: garbage, ranges: countRanges(snap, pte), truncated: walk.truncated,
     };
   }

@@ -5,7 +5,6 @@ import { permText, type Perms, type RegionMapping } from '../../kernel/elfMappin
 import type { EntryView, PageTableSummary } from '../../kernel/pageTables';
 import { decodePte, describePte, type DecodedPte } from '../../x86/pte';
 import type { FaultTraceLog } from '../../kernel/faultTrace';
-import { EXO_COW_BIT } from '../../kernel/pageTables';
 import type { TableRef } from '../../x86/tableView';
 import type { MappedRange } from '../../x86/leafScan';
 import type { Translation } from '../../x86/walk';
@@ -52,7 +51,7 @@ export const rangeBody = (r: MappedRange): RangeBody => ({
 
 export const summaryBody = (s: PageTableSummary): SummaryBody => ({
   tablesRead: s.tablesRead, bytesRead: s.bytesRead, leaves: s.leaves.total, leavesBySize: { ...s.leaves.bySize },
-  mappedBytes: hex(s.mappedBytes), userPages: s.userPages, writableExecutable: s.writableExecutable, cowPages: s.cowPages,
+  mappedBytes: hex(s.mappedBytes), userPages: s.userPages, writableExecutable: s.writableExecutable, cowPages: s.cowPages, cowBit: s.cowBit,
   garbageEntries: s.garbageEntries, ranges: s.ranges, truncated: s.truncated,
 });
 
@@ -77,13 +76,13 @@ export const cowFaultBody = (f: CowFault): CowFaultBody => ({
 
 export const processBody = (p: ProcessInfo): ProcessBody => ({ pid: p.pid, name: p.name, cr3: opt(p.cr3), raw: { ...p.raw } });
 
-/** Leaf flags with the views' default COW bit (Exo-OS's bit 9), as exo/pageTable shows them. */
-const pteText = (raw: bigint | undefined) => (raw === undefined ? undefined : describePte(decodePte(raw, 1, { cowBit: EXO_COW_BIT })));
+/** Leaf flags with the session's COW bit (null: none), as exo/pageTable shows them. */
+const pteText = (raw: bigint | undefined, cowBit: number | null) => (raw === undefined ? undefined : describePte(decodePte(raw, 1, { cowBit: cowBit ?? undefined })));
 
-export const traceBody = (log: FaultTraceLog, symbolOf: (pc: bigint) => string | undefined): FaultTraceBody => ({
+export const traceBody = (log: FaultTraceLog, symbolOf: (pc: bigint) => string | undefined, cowBit: number | null): FaultTraceBody => ({
   function: log.spec.function, addresses: log.addresses.map(hex), total: log.total, meanCostMs: log.meanCostMs,
   hits: log.records.map(r => ({
     seq: r.seq, cpu: r.cpu, rip: hex(r.rip), symbol: symbolOf(r.rip), cr2: hex(r.cr2), cr3: hex(r.cr3), address: opt(r.address), addressError: r.addressError,
-    pteBefore: opt(r.pteBefore), pteBeforeFlags: pteText(r.pteBefore), pteAfter: opt(r.pteAfter), pteAfterFlags: pteText(r.pteAfter), costMs: r.costMs,
+    pteBefore: opt(r.pteBefore), pteBeforeFlags: pteText(r.pteBefore, cowBit), pteAfter: opt(r.pteAfter), pteAfterFlags: pteText(r.pteAfter, cowBit), costMs: r.costMs,
   })),
 });

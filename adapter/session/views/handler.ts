@@ -17,6 +17,7 @@ import type {
   PageTableResponseBody, PagingArguments, TranslateArguments, TranslateResponseBody,
 } from './protocol';
 import { VIEW_REQUESTS } from './protocol';
+import { requestCowBit, sessionCowBit } from './settings';
 import { runtimeTarget } from './target';
 
 const services = new WeakMap<Runtime, PageTableService>();
@@ -51,11 +52,8 @@ function cpuOf(rt: Runtime, a: PagingArguments): number {
   return cpu;
 }
 
-function pagingOptions(a: PagingArguments): PagingOptions {
-  if (a.cowBit !== undefined && a.cowBit !== null && !(Number.isInteger(a.cowBit) && a.cowBit >= 0 && a.cowBit < 64)) {
-    throw new ExoError('user', `cowBit ${a.cowBit} is not a bit number 0-63 (Exo-OS uses 9).`);
-  }
-  return { cowBit: a.cowBit, physAddrBits: a.physAddrBits, fresh: a.fresh };
+function pagingOptions(rt: Runtime, a: PagingArguments): PagingOptions {
+  return { cowBit: requestCowBit(rt, a.cowBit), physAddrBits: a.physAddrBits, fresh: a.fresh };
 }
 
 const FORMATS: readonly PageTableFormat[] = ['table', 'ranges', 'summary', 'infoTlb', 'infoMem'];
@@ -65,7 +63,7 @@ async function pageTable(rt: Runtime, a: PageTableArguments): Promise<PageTableR
   const format = a.format ?? 'table';
   if (!FORMATS.includes(format)) throw new ExoError('user', `format "${format}" is not one of ${FORMATS.join(', ')}.`);
   const svc = pageTables(rt);
-  const opts = pagingOptions(a);
+  const opts = pagingOptions(rt, a);
   if (format === 'summary') {
     const s = await svc.summary(cpu, opts);
     return { cpu, format, mode: s.mode, cr3: hex(s.cr3), summary: summaryBody(s), truncated: s.truncated };
@@ -92,11 +90,11 @@ async function translateRequest(rt: Runtime, a: TranslateArguments): Promise<Tra
   const direction = a.direction ?? 'virtToPhys';
   const svc = pageTables(rt);
   if (direction === 'physToVirt') {
-    const r = await svc.physToVirt(cpu, addr, pagingOptions(a));
+    const r = await svc.physToVirt(cpu, addr, pagingOptions(rt, a));
     return { cpu, direction, phys: hex(addr), virts: r.virts.map(hex), truncated: r.truncated };
   }
   if (direction !== 'virtToPhys') throw new ExoError('user', `direction "${String(direction)}" is not virtToPhys or physToVirt.`);
-  const t = await svc.translate(cpu, addr, pagingOptions(a));
+  const t = await svc.translate(cpu, addr, pagingOptions(rt, a));
   return {
     cpu, direction, virt: hex(t.virt), phys: t.phys !== undefined ? hex(t.phys) : undefined,
     pageSize: t.pageSize !== undefined ? hex(t.pageSize) : undefined, fault: t.fault, steps: stepsBody(t),
@@ -106,7 +104,7 @@ async function translateRequest(rt: Runtime, a: TranslateArguments): Promise<Tra
 async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise<ElfMappingsResponseBody> {
   const cpu = cpuOf(rt, a);
   const svc = pageTables(rt);
-  const opts = pagingOptions(a);
+  const opts = pagingOptions(rt, a);
   let cr3 = a.cr3 !== undefined ? parseAddress(a.cr3, 'cr3') : undefined;
   let userFile = a.file;
   if (a.pid !== undefined) {
@@ -145,7 +143,7 @@ async function cowFaultsRequest(rt: Runtime): Promise<CowFaultsResponseBody> {
   const log = await finishFaultTrace(rt);
   const target = runtimeTarget(rt);
   return {
-    trace: log ? traceBody(log, pc => { const d = target.describePc(pc); return d.function ?? d.symbol; }) : undefined,
+    trace: log ? traceBody(log, pc => { const d = target.describePc(pc); return d.function ?? d.symbol; }, sessionCowBit(rt)) : undefined,
     source: r.source, detail: r.detail, total: r.total?.toString(), capacity: r.capacity, overwritten: r.overwritten,
     faults: r.faults.map(cowFaultBody), processes: r.processes.map(processBody),
   };

@@ -55,8 +55,9 @@ export interface TableRefBody { phys: Hex; depth: number; base: Hex }
 export interface PagingArguments {
   /** vCPU whose CR3 and paging mode are used; default: the vCPU of the last stop. */
   cpu?: number;
-  /** Software bit meaning copy-on-write (default 9, Exo-OS); null for none. */
-  cowBit?: number | null;
+  /** Software bit meaning copy-on-write; null or "none" for none. Default: the launch/attach
+   *  setting `cowBit`, else 9 (Exo-OS). */
+  cowBit?: number | 'none' | null;
   /** MAXPHYADDR for reserved-bit checks (default 52). */
   physAddrBits?: number;
   /** Re-read tables even if cached for this stop. */
@@ -104,6 +105,8 @@ export interface SummaryBody {
   userPages: number;
   writableExecutable: number;
   cowPages: number;
+  /** The software bit counted as COW (null: none). */
+  cowBit: number | null;
   garbageEntries: number;
   ranges: number;
   truncated: boolean;

@@ -93,9 +93,10 @@ describe('exo-debug CLI (dist/cli.js, real QEMU + Exo-OS)', function () {
     assert.equal(b.mode, '4-level');
     assert.ok(b.summary!.leaves > 1000);
     assert.equal(b.summary!.garbageEntries, 0);
+    assert.equal(b.summary!.cowBit, 9, 'Exo-OS\'s COW bit by default');
   });
 
-  it('elf FILE --pid 1: init\'s ELF against its own address space (CR3 from EXO_PROCS): user pages, text r-x, data rw or COW', async () => {
+  it('elf FILE --pid 1: init\'s ELF against its own address space (CR3 from EXO_PROCS): user pages, text r-x, data rw or COW (bit 9; --cow-bit none: mismatches)', async () => {
     const init = path.join(ROOT, 'build/kernel/user/init');
     const r = await run(['elf', init, '--pid', '1', '--until', 'exo: init: done', '--json'], 180_000);
     assert.equal(r.code, 0, r.stderr);
@@ -110,9 +111,19 @@ describe('exo-debug CLI (dist/cli.js, real QEMU + Exo-OS)', function () {
       assert.ok(run.perms!.w || run.cow, `${run.start}: writable or copy-on-write`);
       assert.equal(run.perms!.x, false);
     }
-    const auto = await run(['elf', '--pid', '1', '--until', 'exo: init: done', '--json'], 180_000);
+    // init's data pages are still COW at "done" (its last fork); they show as such only with bit 9.
+    const cowRuns = data.runs.filter(x => x.cow);
+    assert.ok(cowRuns.length > 0 && cowRuns.every(x => !x.perms!.w && x.permsMatch), 'read-only COW data pages count as writable with the default bit 9');
+    const auto = await run(['elf', '--pid', '1', '--until', 'exo: init: done', '--json', '--cow-bit', 'none'], 180_000);
     assert.equal(auto.code, 0, auto.stderr);
-    assert.equal((JSON.parse(auto.stdout) as ElfMappingsResponseBody).file, init, 'the program found from EXO_PROCS name');
+    const none = JSON.parse(auto.stdout) as ElfMappingsResponseBody;
+    assert.equal(none.file, init, 'the program found from EXO_PROCS name');
+    const noneData = none.segments.find(x => x.expected.w)!;
+    assert.ok(noneData.runs.every(x => !x.cow), '--cow-bit none: no page is COW');
+    for (const c of cowRuns) {
+      assert.ok(noneData.runs.some(x => BigInt(x.start) <= BigInt(c.start) && BigInt(c.start) < BigInt(x.end) && x.permsMatch === false), `${c.start} is a permission mismatch without a COW bit`);
+    }
+    assert.ok(none.problems.some(p => /is mapped r-- user but the ELF says rw-/.test(p)), none.problems.join('; '));
     const bad = await run(['elf', init, '--pid', '999', '--until', 'exo: init: done'], 180_000);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /pid 999 is not in the kernel's process table/);

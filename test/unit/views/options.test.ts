@@ -24,4 +24,13 @@ describe('views: exo-debug options', () => {
     assert.throws(() => parseOptions(['--frobnicate']), /unknown option --frobnicate/);
     assert.throws(() => parseOptions(['--kernel']), /--kernel needs a value/);
   });
+
+  it('--cow-bit takes a bit number 0-63 or none (the launch/attach setting cowBit)', () => {
+    assert.equal(parseOptions(['--cow-bit', '9']).cowBit, 9);
+    assert.equal(parseOptions(['--cow-bit', '58']).cowBit, 58);
+    assert.equal(parseOptions(['--cow-bit', 'none']).cowBit, 'none');
+    assert.equal(parseOptions([]).cowBit, undefined);
+    assert.throws(() => parseOptions(['--cow-bit', '64']), /--cow-bit \(or "none"\) needs a whole number from 0 to 63/);
+    assert.throws(() => parseOptions(['--cow-bit', 'nine']), /not "nine"/);
+  });
 });
