@@ -20,7 +20,7 @@ describe('views: cowBit setting', () => {
     const said: string[] = [];
     await applyViewSettings(exo, {}, t => said.push(t));
     await applyViewSettings(linux, { cowBit: 'none' }, t => said.push(t));
-    assert.deepEqual(said, []);
+    assert.equal(said.length, 0, said.join(""));
     await applyViewSettings(bad, { cowBit: 99 as number }, t => said.push(t));
     assert.match(said[0], /cowBit 99 is not a bit number 0-63 or "none".*The views use bit 9/);
     assert.equal(sessionCowBit(exo), 9);
