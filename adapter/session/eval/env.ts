@@ -39,6 +39,8 @@ export interface EvalEnvironment {
   readMemory(address: bigint, size: number): Promise<Uint8Array>;
   /** A named type (`struct Foo`, `Foo`, `exo::cpu::PerCpu`), or undefined. Built-ins are handled by the evaluator. */
   typeByName(name: string): Promise<EvalType | undefined>;
+  /** The data/function symbol containing an address (pointer labels `<EXO_CPUS+64>`); optional. */
+  symbolAt?(address: bigint): { name: string; offset: bigint } | undefined;
   /** Writes memory / registers (for assignments); optional. */
   writeMemory?(address: bigint, bytes: Uint8Array): Promise<void>;
   writeRegister?(name: string, value: bigint): Promise<void>;

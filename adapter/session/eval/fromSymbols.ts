@@ -6,13 +6,21 @@ import { strip } from '../../symbols/values/types';
 import type { EvalField, EvalType } from './types';
 
 const cache = new WeakMap<TypeInfo, EvalType>();
+/** The DWARF type an evaluator type was made from, so results print as gdb prints them. */
+const origin = new WeakMap<EvalType, TypeInfo>();
 
 export function evalTypeFromSymbols(info: TypeInfo): EvalType {
   const hit = cache.get(info);
   if (hit) return hit;
   const t = convert(info);
   cache.set(info, t);
+  if (!origin.has(t)) origin.set(t, strip(info));
   return t;
+}
+
+/** The symbols' type behind `t` (undefined for built-in and evaluator-made types). */
+export function symbolTypeOf(t: EvalType): TypeInfo | undefined {
+  return origin.get(t);
 }
 
 function convert(info: TypeInfo): EvalType {

@@ -9,4 +9,5 @@ export { formatValue, memoryReference } from './format';
 export { complete, fragmentAt, parseMonitorHelp, type CompletionItem, type CompletionSources, type MonitorCommand } from './complete';
 export { resolveRegister, COMPLETION_REGISTERS } from './registers';
 export type { Expr, TypeRef } from './ast';
-export { evalTypeFromSymbols } from './fromSymbols';
+export { evalTypeFromSymbols, symbolTypeOf } from './fromSymbols';
+export { printValue, type PrintedValue } from './print';
