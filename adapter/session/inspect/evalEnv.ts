@@ -44,6 +44,7 @@ export function vmEnvironment(rt: Runtime, thread: RspThreadId, frameRegs?: Read
       return r.data;
     },
     async typeByName() { return undefined; },
+    symbolAt: addr => rt.symbols.dataSymbolAt(addr),
     async writeMemory(address, bytes) { await rt.rsp.writeVirtual(thread, virt(address), bytes); },
     async writeRegister(name, value) { await rt.rsp.writeRegister(thread, name, value); },
   };

@@ -267,7 +267,14 @@ export class Inspector {
   async evaluate(args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
     const { thread, index } = this.frame(args.frameId);
     const r = await this.evaluateIn(thread, index, args.expression, args.format?.hex ?? false);
-    return { result: r.result, variablesReference: 0, memoryReference: r.memoryReference };
+    if (!r.node || r.node.childCount === 0) return { result: r.result, type: r.type, variablesReference: 0, memoryReference: r.memoryReference };
+    // Expandable like a variable; children are named from the expression (parenthesized unless a path).
+    const expr = args.expression.trim();
+    const v = this.valueVariable({ ...r.node, name: /^[\w:$.[\]]+$/.test(expr) ? expr : `(${expr})` }, thread, index);
+    return {
+      result: r.result, type: r.type, variablesReference: v.variablesReference,
+      namedVariables: v.namedVariables, indexedVariables: v.indexedVariables, memoryReference: r.memoryReference,
+    };
   }
 
   async completions(args: DebugProtocol.CompletionsArguments): Promise<DebugProtocol.CompletionItem[]> {
