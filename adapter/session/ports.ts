@@ -1,6 +1,6 @@
 // What the session services need from the layers below, as narrow interfaces: the RSP client
 // subset they drive and the symbol questions they ask. Tests hand in fakes of these.
-import type { RspClientApi } from '../rsp';
+import type { RegisterValues, RspClientApi } from '../rsp';
 
 export type ExecTarget = Pick<RspClientApi,
   'readRegisters' | 'readVirtual' | 'resume' | 'step' | 'waitForStop' | 'interrupt' |
@@ -22,6 +22,9 @@ export interface LineLocator {
   functionAt(pc: bigint): FunctionRange | undefined;
   /** Address after the prologue of the function starting at `low` (gdb's `break FUNC`). */
   afterPrologue(fn: FunctionRange): bigint | undefined;
+  /** The CFA of the frame whose registers these are (pc = where it stopped), from CFI; undefined
+   *  where no CFI covers the pc. Absent: line steps single-step every instruction. */
+  frameCfa?(regs: RegisterValues): Promise<bigint | undefined>;
 }
 
 /** Where the frame of `thread` returns to (from the unwinder): return address and CFA. */

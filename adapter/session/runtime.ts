@@ -16,6 +16,7 @@ import type { SessionSymbols } from './symbolsPort';
 import type { LoadedSymbols } from './symbolsLoader';
 import type { CallerLocator } from './ports';
 import { cachingStopState } from './stopCache';
+import { LineRuns, warmUpLineRuns } from './execution/lineRun';
 
 export type StoppedResult = Extract<RunResult, { kind: 'stopped' }>;
 
@@ -42,6 +43,8 @@ export class Runtime {
   readonly sites: SiteManager;
   readonly runner: Runner;
   readonly stepper: Stepper;
+  /** Line steps on hidden breakpoints (code read at the stop, ahead of the step). */
+  private lineRuns: LineRuns | undefined;
   /** The vCPU of the last stop: the one stepping and `Hg` context default to. */
   lastThread: RspThreadId;
   private ended = false;
@@ -58,15 +61,19 @@ export class Runtime {
 
   constructor(readonly parts: RuntimeParts, private readonly events: RuntimeEvents) {
     // Registers and stack memory are read once per vCPU per stop (steps and stack views ask repeatedly).
-    parts.rsp = cachingStopState(parts.rsp);
+    parts.rsp = cachingStopState(parts.rsp, () => this.lineRuns?.invalidate());
     this.lastThread = parts.threads[0] ?? rspThread(1);
     this.sites = new SiteManager(parts.rsp, this.table);
     this.runner = new Runner(parts.rsp, this.sites, t => this.hitEvaluator(t), parts.timeoutMs);
+    const lineRuns = new LineRuns({ target: parts.rsp, sites: this.sites, runner: this.runner, lines: parts.symbols, mode: () => parts.steppingMode });
+    this.lineRuns = lineRuns;
     this.stepper = new Stepper({
       target: parts.rsp, sites: this.sites, runner: this.runner, lines: parts.symbols,
       callerOf: t => this.callerOf(t),
       mode: () => parts.steppingMode, stepTimeoutMs: parts.timeoutMs,
+      runLine: (thread, stepIn, range, fn) => lineRuns.leg(thread, stepIn, range, fn),
     });
+    warmUpLineRuns();
   }
 
   get rsp(): RspClientApi { return this.parts.rsp; }
@@ -117,6 +124,9 @@ export class Runtime {
       if (restore) await restore().catch(() => { /* QMP gone: the session ends anyway */ });
       this.lastThread = r.thread;
       this.events.stopped(r);
+      this.lineRuns?.prefetch(r.thread);
+      // Hidden breakpoints a step left inserted go now, after the stop is reported.
+      await this.sites.sync().catch(() => { /* a lost connection is reported by the next request */ });
     });
   }
 
@@ -130,7 +140,7 @@ export class Runtime {
       const site = this.table.addTemp(entry);
       try {
         await this.sites.sync();
-        const r = await this.runner.run({ current: this.lastThread, temp: { site, accept: () => true } });
+        const r = await this.runner.run({ current: this.lastThread, temp: { sites: [site], accept: () => true } });
         if (r.kind === 'temp') return { kind: 'stopped', reason: 'entry', thread: r.thread, hitIds: [] };
         return r;
       } finally {
@@ -142,7 +152,10 @@ export class Runtime {
 
   step(thread: RspThreadId, kind: StepKind, granularity: Granularity): void {
     this.lastThread = thread;
-    this.background(() => this.stepper.step(thread, kind, granularity));
+    this.background(async () => {
+      await this.sites.sync();
+      return this.stepper.step(thread, kind, granularity);
+    });
   }
 
   async pause(): Promise<void> {

@@ -21,10 +21,11 @@ export const STACK_CHUNK = 0x800n;
  *  read ahead: elsewhere a larger read than asked could touch device memory. */
 export const STACK_WINDOW = 0x4000n;
 
-export function cachingStopState(rsp: RspClientApi): RspClientApi {
+/** `onDrop` hears every time the cache is dropped (other per-stop caches follow it). */
+export function cachingStopState(rsp: RspClientApi, onDrop?: () => void): RspClientApi {
   const regs = new Map<RspThreadId, Promise<RegisterValues>>();
   const chunks = new Map<string, Promise<MemoryRead>>();
-  const clear = () => { regs.clear(); chunks.clear(); };
+  const clear = () => { regs.clear(); chunks.clear(); onDrop?.(); };
   rsp.onStop(clear);
 
   const readRegisters = (thread: RspThreadId): Promise<RegisterValues> => {

@@ -8,7 +8,7 @@ import { DW_AT } from '../symbols/dwarf/constants';
 import { fileName } from '../symbols/query/address';
 import { skipPrologue } from '../symbols/query/prologue';
 import { scopesAt } from '../symbols/values/scope';
-import { buildStack, cfiSectionsOf, X86_64_REG_NAMES, type StackFrame, type UnwindFrame } from '../symbols/unwind';
+import { buildStack, cfiSectionsOf, frameCfa, X86_64_REG_NAMES, type StackFrame, type UnwindFrame } from '../symbols/unwind';
 import type { FunctionRange, SourceLine } from './ports';
 import type { SessionSymbols } from './symbolsPort';
 import { noSymbols } from './symbolsPort';
@@ -40,7 +40,7 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
     return { session: noSymbols(kernelEntry(path)) };
   }
   const cfi = cfiSectionsOf(sf.elf);
-  const session = facadeSymbols(sf, path);
+  const session = facadeSymbols(sf, path, cfi);
   const loaded = { session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a)) };
   warmUp(sf, cfi);
   return loaded;
@@ -69,7 +69,7 @@ function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
   }, 0).unref?.();
 }
 
-function facadeSymbols(sf: SymbolFile, path: string): SessionSymbols {
+function facadeSymbols(sf: SymbolFile, path: string, cfi: CfiSection[]): SessionSymbols {
   const lineCache = new Map<bigint, SourceLine | undefined>();
   const entry = kernelEntry(path);
   return {
@@ -116,6 +116,13 @@ function facadeSymbols(sf: SymbolFile, path: string): SessionSymbols {
     },
     afterPrologue(fn) {
       try { return skipPrologue(sf, fn.low); } catch { return undefined; }
+    },
+    async frameCfa(regs) {
+      const registers = new Map<number, bigint>();
+      X86_64_REG_NAMES.forEach((n, i) => { const v = regs.get(n); if (v !== undefined) registers.set(i, v); });
+      // A CFA that needs memory (an expression rule) is not worth a round trip here.
+      const noMemory = async (): Promise<Uint8Array> => { throw new Error('no memory'); };
+      try { return await frameCfa(registers, cfi, noMemory); } catch { return undefined; }
     },
   };
 }

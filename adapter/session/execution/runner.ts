@@ -16,10 +16,10 @@ export type RunResult =
   | { kind: 'temp'; thread: RspThreadId; regs: RegisterValues }
   | { kind: 'exited'; description: string };
 
-/** A hidden breakpoint the caller waits for; `accept` says whether this hit is the one. */
+/** Hidden breakpoints the caller waits for; `accept` says whether this hit is the one. */
 export interface TempTarget {
-  site: Site;
-  accept(thread: RspThreadId, regs: RegisterValues): boolean;
+  sites: readonly Site[];
+  accept(thread: RspThreadId, regs: RegisterValues): boolean | Promise<boolean>;
 }
 
 export interface RunOptions {
@@ -56,6 +56,8 @@ export class Runner {
 
   async run(opts: RunOptions): Promise<RunResult> {
     try {
+      // Hidden breakpoints a finished step left inserted must not be hit by this run.
+      await this.sites.sync();
       return await this.runLoop(opts);
     } finally {
       await this.drainWork();
@@ -139,7 +141,7 @@ export class Runner {
     }
     const regs = await this.target.readRegisters(thread);
     const rip = regs.get('rip') ?? 0n;
-    if (opts.temp && rip === opts.temp.site.addr && opts.temp.accept(thread, regs)) {
+    if (opts.temp && opts.temp.sites.some(s => s.addr === rip) && await opts.temp.accept(thread, regs)) {
       return { kind: 'temp', thread, regs };
     }
     const entries = this.sites.table.codeEntriesAt(rip);

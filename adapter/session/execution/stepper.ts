@@ -5,7 +5,8 @@ import type { RegisterValues, StopEvent } from '../../rsp';
 import type { RspThreadId } from '../../common/types';
 import { readLE } from '../../common/hex';
 import { virt } from '../../common/types';
-import type { CallerLocator, ExecTarget, LineLocator, SourceLine } from '../ports';
+import type { CallerLocator, ExecTarget, FunctionRange, LineLocator, SourceLine } from '../ports';
+import type { LineLeg } from './lineRun';
 import type { SteppingMode } from '../protocol';
 import type { RunResult, Runner } from './runner';
 import type { SiteManager } from './sites';
@@ -28,6 +29,9 @@ export interface StepperDeps {
   callerOf: CallerLocator;
   mode: () => SteppingMode;
   stepTimeoutMs: number;
+  /** Runs the rest of a line to hidden breakpoints at its exits (lineRun.ts); undefined when it
+   *  cannot plan, and the line is single-stepped. */
+  runLine?: (thread: RspThreadId, stepIn: boolean, range: SourceLine, fn: FunctionRange) => Promise<LineLeg | undefined>;
 }
 
 const rip = (r: RegisterValues) => r.get('rip') ?? 0n;
@@ -123,7 +127,7 @@ export class Stepper {
       const only = this.d.mode() === 'all' ? undefined : thread;
       return await this.d.runner.run({
         current: thread, only,
-        temp: { site, accept: (t, regs) => t === thread && rsp(regs) >= minRsp },
+        temp: { sites: [site], accept: (t, regs) => t === thread && rsp(regs) >= minRsp },
       });
     } finally {
       this.d.sites.table.removeTemp(site);
@@ -151,6 +155,8 @@ export class Stepper {
       return r.kind === 'moved' ? this.done(thread, r.regs) : r.result;
     }
     for (let n = 0; n < MAX_LINE_INSTRUCTIONS; n++) {
+      const leg = fn && this.d.runLine ? await this.d.runLine(thread, kind === 'in', range, fn) : undefined;
+      if (leg?.kind === 'done') return leg.result;
       let r = await this.oneInstruction(thread, false);
       if (r.kind === 'other') return r.result;
       if (r.callReturn !== undefined) {

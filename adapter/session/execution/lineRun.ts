@@ -1,0 +1,133 @@
+// Runs one leg of a line step on hidden breakpoints (the plan of linePlan.ts): reads and decodes
+// the function's code around pc, inserts the plan's sites, resumes the stepping vCPU and takes
+// only hits in the stepping frame (same CFA: a recursive or interrupting call of the same code
+// passes on). 64-bit code with CFI only; otherwise the caller single-steps as before.
+import type { RegisterValues } from '../../rsp';
+import { RspThreadId, virt } from '../../common/types';
+import { cpuMode } from '../../x86/cpumode';
+import { Disassembler } from '../../x86/disasm';
+import type { ExecTarget, FunctionRange, LineLocator, SourceLine } from '../ports';
+import type { SteppingMode } from '../protocol';
+import { flowOf, planLine, type PlanInsn } from './linePlan';
+import type { RunResult, Runner } from './runner';
+import type { SiteManager } from './sites';
+
+/** 'done': the step ends with this result; 'special': pc is at an instruction to single-step. */
+export type LineLeg = { kind: 'done'; result: RunResult } | { kind: 'special' };
+
+export interface LineRunDeps {
+  target: ExecTarget;
+  sites: SiteManager;
+  runner: Runner;
+  lines: LineLocator;
+  mode: () => SteppingMode;
+}
+
+/** Code is read in aligned chunks of this size, kept only until the VM runs or memory is
+ *  written (a kernel patches its own text, e.g. Linux alternatives). */
+const CODE_CHUNK = 0x100n;
+const MAX_INSN = 15n;
+let disassembler: Promise<Disassembler> | undefined;
+
+/** Loads the disassembler ahead of the first step (the wasm module takes a moment). */
+export function warmUpLineRuns(): void {
+  (disassembler ??= Disassembler.create()).catch(() => { disassembler = undefined; });
+}
+
+const rip = (r: RegisterValues) => r.get('rip') ?? 0n;
+const sameLine = (a: SourceLine | undefined, b: SourceLine | undefined) =>
+  !!a && !!b && a.line === b.line && a.file === b.file;
+
+/** The single-stepping loop's rule: a step ends on the first instruction of another statement. */
+export function endsLineStep(here: SourceLine | undefined, range: SourceLine): boolean {
+  return !!here && here.line !== 0 && !sameLine(here, range) && here.isStmtStart !== false;
+}
+
+/** Line legs of one session, with the code read at the last stop (prefetched while the client
+ *  looks at the stop, dropped by anything that may change memory or run the VM). */
+export class LineRuns {
+  private code = new Map<string, Promise<Uint8Array | undefined>>();
+
+  constructor(private readonly d: LineRunDeps) {}
+
+  /** Forget code read so far (call on every resume, stop and memory write). */
+  invalidate(): void { this.code.clear(); }
+
+  /** Reads the code at the vCPU's pc ahead of a likely line step. */
+  prefetch(thread: RspThreadId): void {
+    if (!this.d.lines.frameCfa) return;
+    this.d.target.readRegisters(thread).then(regs => {
+      const pc = rip(regs);
+      const fn = this.d.lines.functionAt(pc);
+      if (fn && cpuMode(regs).bits === 64) void this.chunk(thread, pc - (pc % CODE_CHUNK));
+    }, () => { /* the step reads again */ });
+  }
+
+  private chunk(thread: RspThreadId, base: bigint): Promise<Uint8Array | undefined> {
+    const key = `${thread}:${base}`;
+    let p = this.code.get(key);
+    if (!p) {
+      p = this.d.target.readVirtual(thread, virt(base), Number(CODE_CHUNK)).then(r => (r.unreadable.length ? undefined : r.data), () => undefined);
+      this.code.set(key, p);
+    }
+    return p;
+  }
+
+  /** Runs the rest of the line (or up to an instruction to single-step) on hidden breakpoints.
+   *  They stay inserted when it returns: removing them can wait until the stop is reported
+   *  (the next sites.sync() does it). */
+  async leg(thread: RspThreadId, stepIn: boolean, range: SourceLine, fn: FunctionRange): Promise<LineLeg | undefined> {
+    const d = this.d;
+    const frameCfa = d.lines.frameCfa;
+    if (!frameCfa) return undefined;
+    const regs = await d.target.readRegisters(thread);
+    const mode = cpuMode(regs);
+    if (mode.mode !== 'long' || mode.bits !== 64) return undefined;
+    const cfa = await frameCfa(regs);
+    if (cfa === undefined) return undefined;
+    const pc = rip(regs);
+    const plan = await planLine({
+      pc, fn, stepIn,
+      isStop: a => endsLineStep(d.lines.lineAt(a), range),
+      decodeAt: a => this.decodeAt(thread, fn, a),
+    });
+    if (!plan) return undefined;
+    if (plan.specials.includes(pc)) return { kind: 'special' };
+    const sites = [...plan.stops, ...plan.specials].map(a => d.sites.table.addTemp(a));
+    try {
+      await d.sites.sync();
+      const r = await d.runner.run({
+        current: thread,
+        only: d.mode() === 'all' ? undefined : thread,
+        temp: {
+          sites,
+          // Undefined CFA at a hit (no CFI there) is taken: better stop than run away.
+          accept: async (t, hit) => t === thread && ((await frameCfa(hit)) ?? cfa) === cfa,
+        },
+      });
+      if (r.kind !== 'temp') return { kind: 'done', result: r };
+      if (plan.specials.includes(rip(r.regs))) return { kind: 'special' };
+      return { kind: 'done', result: { kind: 'stopped', reason: 'step', thread, hitIds: [], rip: rip(r.regs) } };
+    } finally {
+      for (const s of sites) d.sites.table.removeTemp(s);
+    }
+  }
+
+  /** The instruction at `addr` of `fn`, decoded from the vCPU's memory. */
+  private async decodeAt(thread: RspThreadId, fn: FunctionRange, addr: bigint): Promise<PlanInsn | undefined> {
+    if (addr < fn.low || addr >= fn.high) return undefined;
+    const base = addr - (addr % CODE_CHUNK);
+    const first = await this.chunk(thread, base);
+    if (!first) return undefined;
+    let bytes = first.subarray(Number(addr - base));
+    // An instruction may straddle two chunks: take enough bytes for the longest one.
+    if (BigInt(bytes.length) < MAX_INSN) {
+      const second = await this.chunk(thread, base + CODE_CHUNK);
+      if (second) bytes = Uint8Array.from([...bytes, ...second.subarray(0, Number(MAX_INSN))]);
+    }
+    const dis = await (disassembler ??= Disassembler.create());
+    const [insn] = dis.disassemble(bytes, addr, 64, { count: 1 });
+    if (!insn) return undefined;
+    return { address: addr, length: insn.length, flow: flowOf(insn.mnemonic, insn.operands, insn.invalid) };
+  }
+}
