@@ -24,5 +24,7 @@ export function trace(): Trace | undefined {
     fs.writeSync(fd, `${ms.toFixed(3)} ${text}\n`);
   };
   current = { line, rspLog: { debug: m => line(`rsp ${m}`), info: m => line(`rsp info ${m}`), warn: m => line(`rsp warn ${m}`) } };
+  // The monotonic origin, to line the trace up with a --cpu-prof profile (same clock, in µs).
+  line(`trace start: monotonic ${t0 / 1000n} us`);
   return current;
 }
