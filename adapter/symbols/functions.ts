@@ -30,7 +30,6 @@ export interface Block {
   real: boolean;
 }
 
-const SUBPROGRAM = new Set<number>([DW_TAG.subprogram]);
 const NESTING = new Set<number>([DW_TAG.lexical_block, DW_TAG.inlined_subroutine]);
 const MAX_DEPTH = 256;
 
@@ -47,8 +46,11 @@ export class UnitFunctions {
   private readonly spans: { low: bigint; high: bigint; fn: FunctionInfo }[] = [];
 
   constructor(readonly unit: Unit, private readonly hasSectionAtZero: boolean) {
-    for (const d of unit.diesWithTag(SUBPROGRAM)) {
-      if (!d.has(DW_AT.low_pc) && !d.has(DW_AT.ranges)) continue;
+    const n = unit.dieCount;
+    for (let i = 0; i < n; i++) {
+      const a = unit.abbrevAt(i);
+      if (a.tag !== DW_TAG.subprogram || !a.attrs.some(s => s.at === DW_AT.low_pc || s.at === DW_AT.ranges)) continue;
+      const d = unit.dieByIndex(i);
       let ranges: PcRange[];
       try { ranges = liveRanges(d.pcRanges(), hasSectionAtZero); } catch { continue; }
       if (!ranges.length) continue;
@@ -108,9 +110,13 @@ export class UnitFunctions {
   inlinedInstances(origins: ReadonlySet<number>): { die: Die; entry: bigint; ranges: PcRange[] }[] {
     const out: { die: Die; entry: bigint; ranges: PcRange[] }[] = [];
     if (!origins.size) return out;
-    for (const d of this.unit.diesWithTag(new Set([DW_TAG.inlined_subroutine]))) {
-      const o = d.raw(DW_AT.abstract_origin)?.value;
+    const u = this.unit, n = u.dieCount;
+    for (let i = 0; i < n; i++) {
+      const a = u.abbrevAt(i);
+      if (a.tag !== DW_TAG.inlined_subroutine) continue;
+      const o = u.rawAttr(a, u.attrsOffsetAt(i), DW_AT.abstract_origin)?.value;
       if (o?.kind !== 'ref' || !origins.has(o.offset)) continue;
+      const d = u.dieByIndex(i);
       let ranges: PcRange[];
       try { ranges = liveRanges(d.pcRanges(), this.hasSectionAtZero); } catch { continue; }
       if (!ranges.length) continue;

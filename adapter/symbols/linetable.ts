@@ -18,13 +18,32 @@ export interface PcLine {
 
 /** One source file's entries in a unit, sorted by address; end markers have line 0. */
 export class SubfileTable {
-  pcs: number[] = [];
-  lines: number[] = [];
-  flags: number[] = [];
+  // Typed columns (off the JS heap: a vmlinux unit has ~10^5 entries); trimmed by finish().
+  pcs = new Float64Array(16);
+  lines = new Uint32Array(16);
+  flags = new Uint8Array(16);
+  /** @internal entries while building (then pcs.length). */
+  n = 0;
   /** @internal set once the table is in its CuLineTable's `subfiles` (creation order matters). */
   listed = false;
   constructor(readonly path: string, readonly base: bigint) {}
-  get length(): number { return this.pcs.length; }
+  get length(): number { return this.n; }
+  /** @internal */
+  push(pc: number, line: number, flags: number): void {
+    if (this.n === this.pcs.length) {
+      const cap = this.n * 2;
+      const p = new Float64Array(cap); p.set(this.pcs); this.pcs = p;
+      const l = new Uint32Array(cap); l.set(this.lines); this.lines = l;
+      const f = new Uint8Array(cap); f.set(this.flags); this.flags = f;
+    }
+    this.pcs[this.n] = pc; this.lines[this.n] = line; this.flags[this.n] = flags;
+    this.n++;
+  }
+  /** @internal drops the spare capacity: afterwards pcs.length === length. */
+  finish(): this {
+    this.pcs = this.pcs.slice(0, this.n); this.lines = this.lines.slice(0, this.n); this.flags = this.flags.slice(0, this.n);
+    return this;
+  }
   pc(i: number): bigint { return BigInt.asUintN(64, this.base + BigInt(this.pcs[i])); }
   isStmt(i: number): boolean { return (this.flags[i] & ROW_STMT) !== 0; }
   prologueEnd(i: number): boolean { return (this.flags[i] & ROW_PROLOGUE_END) !== 0; }
@@ -65,7 +84,7 @@ export class CuLineTable {
     this.subfiles.clear();
     for (const k of order) {
       const t = tables.get(k)!;
-      if (t.length) this.subfiles.set(k, sortTable(t));
+      if (t.length) this.subfiles.set(k, sortTable(t.finish()));
     }
     this.seqs.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   }
@@ -75,15 +94,15 @@ export class CuLineTable {
     if (!t.listed) { t.listed = true; this.subfiles.set(t.path, t); }
     if (line === 0) {
       let lastLine: number | undefined;
-      while (t.pcs.length) {
-        const i = t.pcs.length - 1;
+      while (t.n) {
+        const i = t.n - 1;
         lastLine = t.lines[i];
         if (t.pcs[i] !== pc) break;
-        t.pcs.pop(); t.lines.pop(); t.flags.pop();
+        t.n--;
       }
       if (lastLine === undefined || lastLine === 0) return;
     }
-    t.pcs.push(pc); t.lines.push(line); t.flags.push(flags);
+    t.push(pc, line, flags);
   }
 
   /** The subfile of a row's file register (cached per register: rows compare tables, not paths). */
@@ -194,23 +213,35 @@ export class CuLineTable {
   files(): string[] { return [...this.subfiles.keys()]; }
 }
 
-/** Stable sort by pc; an end marker sorts before other entries at its pc (gdb's lte_is_less_than). */
+/**
+ * Stable sort by pc; an end marker sorts before other entries at its pc (gdb's lte_is_less_than).
+ * Entries arrive as a few sorted runs (one per sequence): a natural merge sort of indices.
+ */
 function sortTable(t: SubfileTable): SubfileTable {
-  const n = t.pcs.length;
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) {
-    if (t.pcs[i] < t.pcs[i - 1] || (t.pcs[i] === t.pcs[i - 1] && t.lines[i] === 0 && t.lines[i - 1] !== 0)) sorted = false;
+  const n = t.length, P = t.pcs, L = t.lines;
+  const less = (a: number, b: number) => P[a] < P[b] || (P[a] === P[b] && L[a] === 0 && L[b] !== 0);
+  let runs: number[] = [0];
+  for (let i = 1; i < n; i++) if (less(i, i - 1)) runs.push(i);
+  if (runs.length === 1) return t;
+  runs.push(n);
+  let src = new Int32Array(n), dst = new Int32Array(n);
+  for (let i = 0; i < n; i++) src[i] = i;
+  while (runs.length > 2) {
+    const m = runs.length - 1, next = [0];
+    for (let k = 0; k < m; k += 2) {
+      const lo = runs[k], mid = runs[k + 1], hi = k + 2 <= m ? runs[k + 2] : mid;
+      let i = lo, j = mid, o = lo;
+      while (i < mid && j < hi) dst[o++] = less(src[j], src[i]) ? src[j++] : src[i++];
+      while (i < mid) dst[o++] = src[i++];
+      while (j < hi) dst[o++] = src[j++];
+      next.push(hi);
+    }
+    [src, dst] = [dst, src];
+    runs = next;
   }
-  if (sorted) return t;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => {
-    if (t.pcs[a] !== t.pcs[b]) return t.pcs[a] - t.pcs[b];
-    const za = t.lines[a] === 0, zb = t.lines[b] === 0;
-    if (za !== zb) return za ? -1 : 1;
-    return a - b;
-  });
   const out = new SubfileTable(t.path, t.base);
-  out.pcs = idx.map(i => t.pcs[i]); out.lines = idx.map(i => t.lines[i]); out.flags = idx.map(i => t.flags[i]);
+  out.pcs = Float64Array.from(src, i => P[i]); out.lines = Uint32Array.from(src, i => L[i]); out.flags = Uint8Array.from(src, i => t.flags[i]);
+  out.n = n;
   return out;
 }
 

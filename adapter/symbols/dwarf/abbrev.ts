@@ -4,6 +4,7 @@
 import { ByteCursor as ByteCursorClass, ParseError, type ByteCursor } from '../../common/cursor';
 import type { Section } from '../elf/section';
 import { DW_FORM } from './constants';
+import type { AbbrevLayout } from './layout';
 import type { DebugAbbrevOffset } from './offsets';
 
 export interface AttrSpec {
@@ -20,6 +21,9 @@ export interface Abbrev {
   readonly attrs: readonly AttrSpec[];
   /** Per (addressSize, offsetSize, version) key: byte size of all attributes when fixed, else -1. */
   fixedSize: Map<number, number>;
+  /** Attribute layout for the encoding `layoutKey` (layout.ts). */
+  layout?: AbbrevLayout;
+  layoutKey?: number;
 }
 
 /** First window read for a table (a vmlinux's tables are ~2-3 KiB each). */

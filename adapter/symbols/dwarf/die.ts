@@ -59,7 +59,11 @@ export class Die {
   ref(at: number): Die | undefined {
     const v = this.raw(at)?.value;
     if (!v) return undefined;
-    if (v.kind === 'ref') return this.unit.dwarf.die(v.offset);
+    if (v.kind === 'ref') {
+      // Most references stay in the unit: no need for the list of every unit header.
+      const u = this.unit;
+      return v.offset >= u.header.dieStart && v.offset < u.header.end ? u.dieAt(v.offset) : u.dwarf.die(v.offset);
+    }
     if (v.kind === 'refSig8') return this.unit.dwarf.typeUnitDie(v.signature);
     return undefined;
   }

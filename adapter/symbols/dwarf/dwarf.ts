@@ -59,8 +59,21 @@ export class Dwarf {
     return cached(this.units, offset, () => {
       const sec = this.sections.info;
       if (!sec) throw new ExoError('user', 'the ELF file has no .debug_info: rebuild it with debug info (-g)');
-      return new Unit(this, readUnitHeader(sec, offset));
+      return new Unit(this, this.knownHeader(offset) ?? readUnitHeader(sec, offset));
     });
+  }
+
+  /** The header at `offset` when every header is already read (saves a read per unit). */
+  private knownHeader(offset: number): UnitHeader | undefined {
+    const hs = this.headers;
+    if (!hs) return undefined;
+    let lo = 0, hi = hs.length - 1;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      if (hs[m].offset === offset) return hs[m];
+      if (hs[m].offset < offset) lo = m + 1; else hi = m - 1;
+    }
+    return undefined;
   }
 
   /** The unit containing section offset `offset` (binary search over the headers). */

@@ -5,7 +5,7 @@
 //           line_range u8 | opcode_base u8 | std_opcode_lengths[opcode_base-1] | dirs | files
 import { posix } from 'node:path';
 import { ByteCursor, ParseError } from '../../common/cursor';
-import type { Section } from '../elf/section';
+import type { Section, SectionWindow } from '../elf/section';
 import { DW_FORM, DW_LNCT, DW_LNE, DW_LNS } from './constants';
 import { readValue, type FormContext } from './form';
 import type { DebugLineOffset } from './offsets';
@@ -73,10 +73,11 @@ export interface LineSequence {
 /**
  * Reads a program's unit_length, version and header_length: a cursor over its header only (from
  * the version field; the rows are read by run()), where the rows start and where it ends. With
- * `transient` the header bytes live in the section's scratch buffer (scans that keep nothing).
+ * `win` the header bytes come from a front-to-back window (scans that keep nothing of them).
  */
-function openProgram(sec: Section, offset: number, transient = false) {
-  const hc = sec.cursor(offset, Math.min(sec.size - offset, 24));
+function openProgram(sec: Section, offset: number, win?: SectionWindow) {
+  const peek = Math.min(sec.size - offset, 24);
+  const hc = win ? new ByteCursor(win.bytes(offset, peek), sec.name, 0, peek, offset) : sec.cursor(offset, peek);
   let length: number = hc.u32(), offSize: 4 | 8 = 4;
   if (length === 0xffffffff) { length = Number(hc.u64()); offSize = 8; }
   const from = offset + hc.pos;
@@ -88,7 +89,7 @@ function openProgram(sec: Section, offset: number, transient = false) {
   const hlen = offSize === 4 ? hc.u32() : Number(hc.u64());
   const progStart = hc.offset + hlen;
   if (progStart > end) throw hc.error('header_length runs past the end of the program');
-  const bytes = transient ? sec.transient(from, progStart - from) : sec.read(from, progStart - from);
+  const bytes = win ? win.bytes(from, progStart - from) : sec.read(from, progStart - from);
   const c = new ByteCursor(bytes, sec.name, 0, bytes.length, from);
   c.u16();
   return { c, end, offSize, version, progStart };
@@ -340,8 +341,8 @@ export class LineProgram {
  * offsets (DWARF 5 line_strp paths) or strings, plus where the next program starts. Used to
  * index every program of a large binary cheaply.
  */
-export function scanFileNames(sec: Section, offset: number): { end: number; refs: number[]; names: string[] } {
-  const { c, end, offSize, version } = openProgram(sec, offset, true);
+export function scanFileNames(sec: Section, offset: number, win?: SectionWindow): { end: number; refs: number[]; names: string[] } {
+  const { c, end, offSize, version } = openProgram(sec, offset, win);
   let addressSize = 8;
   if (version >= 5) { addressSize = c.u8(); c.u8(); }
   if (offSize === 4) c.u32(); else c.u64();

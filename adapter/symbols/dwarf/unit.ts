@@ -9,7 +9,8 @@ import type { Abbrev, AbbrevTable } from './abbrev';
 import { DW_AT, DW_FORM, DW_UT } from './constants';
 import { Die } from './die';
 import type { Dwarf } from './dwarf';
-import { fixedFormSize, readValue, skipValue, type FormContext, type RawValue } from './form';
+import { readValue, skipValue, type FormContext, type RawValue } from './form';
+import { layoutOf, skipAttrs } from './layout';
 import { abbrevOffset, infoOffset, type DebugAbbrevOffset, type DebugInfoOffset, type DebugLineOffset } from './offsets';
 import { addressAt, strOffsetAt, stringAt } from './strings';
 
@@ -76,11 +77,14 @@ export class Unit {
   private bytes: ByteCursor | undefined;
   private head: ByteCursor | undefined;
   private abbrevs: AbbrevTable | undefined;
-  // Flat DIE tree (index 0 = root): built by parseTree() on first use.
-  private offs: number[] | undefined;
-  private abbr: Abbrev[] = [];
-  private parents: number[] = [];
-  private siblings: number[] = [];
+  // Flat DIE tree (index 0 = root): built by parseTree() on first use, typed columns.
+  private count = 0;
+  private offs: Float64Array | undefined;
+  /** Bytes of each DIE's abbreviation code (its attributes start right after). */
+  private codeLen = new Uint8Array(0);
+  private codes = new Uint32Array(0);
+  private parents = new Int32Array(0);
+  private siblings = new Int32Array(0);
   private treeError: unknown;
   private rootCache: Die | undefined;
   private basesCache: UnitBases | undefined;
@@ -93,14 +97,18 @@ export class Unit {
 
   /** A cursor over the unit's bytes positioned at section offset `at`. */
   cursorAt(at: number): ByteCursor {
+    const b = this.unitBytes();
+    if (at < b.base || at > b.base + b.end) throw new ParseError('.debug_info', at, `offset is outside unit 0x${this.offset.toString(16)}`);
+    return new ByteCursor(b.bytes, b.section, at - b.base, b.end, b.base);
+  }
+
+  private unitBytes(): ByteCursor {
     if (!this.bytes) {
       const sec = this.dwarf.sections.info!;
       const h = this.header;
       this.bytes = sec.cursor(h.offset, h.end - h.offset);
     }
-    const b = this.bytes;
-    if (at < b.base || at > b.base + b.end) throw new ParseError('.debug_info', at, `offset is outside unit 0x${this.offset.toString(16)}`);
-    return new ByteCursor(b.bytes, b.section, at - b.base, b.end, b.base);
+    return this.bytes;
   }
 
   /**
@@ -144,63 +152,69 @@ export class Unit {
     return { abbrev: a, attrs: c.offset };
   }
 
-  private fixedSize(a: Abbrev): number {
-    const h = this.header;
-    const key = h.addressSize * 100 + h.offsetSize * 10 + (h.version <= 2 ? 1 : 0);
-    let n = a.fixedSize.get(key);
-    if (n === undefined) {
-      n = 0;
-      for (const s of a.attrs) { const k = fixedFormSize(s.form, h); if (k < 0) { n = -1; break; } n += k; }
-      a.fixedSize.set(key, n);
-    }
-    return n;
-  }
-
-  /** Parses the DIE tree into flat arrays; a failure is remembered and rethrown. */
+  /** Parses the DIE tree into flat typed columns; a failure is remembered and rethrown. */
   private parseTree(): void {
     if (this.offs) return;
     if (this.treeError) throw this.treeError;
     try {
-      const offs: number[] = [], abbr: Abbrev[] = [], parents: number[] = [], sibs: number[] = [];
-      const c = this.cursorAt(this.header.dieStart);
+      const h = this.header;
+      const c = this.cursorAt(h.dieStart);
+      const bytes = c.bytes, end = c.end, base = c.base;
+      // ~8+ bytes per DIE in practice: start there and double when needed.
+      let cap = Math.max(16, ((end - c.pos) >> 3) + 1);
+      let offs = new Float64Array(cap), codeLen = new Uint8Array(cap), codes = new Uint32Array(cap), parents = new Int32Array(cap), sibs = new Int32Array(cap);
       const stack: number[] = [];   // parent indices
       const last: number[] = [NONE]; // last child index at each depth
       const table = this.abbrevTable();
-      while (c.pos < c.end) {
-        const at = c.offset;
-        const code = c.ulebNum(0x7fffffff, 'abbreviation code');
+      let n = 0, pos = c.pos;
+      while (pos < end) {
+        const at = pos;
+        let code = bytes[pos];
+        if (code < 0x80) pos++;
+        else { c.pos = pos; code = c.ulebNum(0x7fffffff, 'abbreviation code'); pos = c.pos; }
         if (code === 0) {
-          if (stack.length === 0) { if (offs.length === 0) throw c.error('unit starts with a null entry', at - c.base); continue; } // padding after the root
+          if (stack.length === 0) { if (n === 0) throw c.error('unit starts with a null entry', at - base); continue; } // padding after the root
           stack.pop(); last.pop();
           continue;
         }
-        if (offs.length > 0 && stack.length === 0) throw c.error('a second top-level DIE in the unit', at - c.base);
+        if (n > 0 && stack.length === 0) throw c.error('a second top-level DIE in the unit', at - base);
         const a = table.get(code);
-        if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${this.header.abbrevOffset.toString(16)}`, at - c.base);
-        const i = offs.length;
-        offs.push(at); abbr.push(a); parents.push(stack.length ? stack[stack.length - 1] : NONE); sibs.push(NONE);
+        if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${h.abbrevOffset.toString(16)}`, at - base);
+        if (n === cap) {
+          cap *= 2;
+          const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(x: T, y: T): T => { y.set(x); return y; };
+          offs = g(offs, new Float64Array(cap)); codeLen = g(codeLen, new Uint8Array(cap)); codes = g(codes, new Uint32Array(cap));
+          parents = g(parents, new Int32Array(cap)); sibs = g(sibs, new Int32Array(cap));
+        }
+        const i = n++;
+        offs[i] = base + at; codeLen[i] = pos - at; codes[i] = code;
+        parents[i] = stack.length ? stack[stack.length - 1] : NONE; sibs[i] = NONE;
         const prev = last[last.length - 1];
         if (prev !== NONE) sibs[prev] = i;
         last[last.length - 1] = i;
-        const fixed = this.fixedSize(a);
-        if (fixed >= 0) c.skip(fixed);
-        else for (const s of a.attrs) skipValue(c, s.form, this.header);
+        const lay = layoutOf(a, h);
+        if (lay.fixed >= 0) {
+          pos += lay.fixed;
+          if (pos > end) { c.pos = end; throw c.error(`DIE attributes run past the end of the unit (by ${pos - end} byte(s))`); }
+        } else pos = skipAttrs(c, pos, lay.plan, h);
         if (a.hasChildren) { stack.push(i); last.push(NONE); }
       }
-      if (offs.length === 0) throw new ParseError('.debug_info', this.header.dieStart, 'unit has no DIE');
-      this.offs = offs; this.abbr = abbr; this.parents = parents; this.siblings = sibs;
+      if (n === 0) throw new ParseError('.debug_info', h.dieStart, 'unit has no DIE');
+      this.count = n;
+      this.offs = offs.subarray(0, n); this.codeLen = codeLen.subarray(0, n); this.codes = codes.subarray(0, n);
+      this.parents = parents.subarray(0, n); this.siblings = sibs.subarray(0, n);
     } catch (e) {
       this.treeError = e;
       throw e;
     }
   }
 
-  get dieCount(): number { this.parseTree(); return this.offs!.length; }
+  get dieCount(): number { this.parseTree(); return this.count; }
 
   /** The distinct abbreviations the unit's DIEs use (parses the tree). */
   usedAbbrevs(): Abbrev[] {
     this.parseTree();
-    return [...new Set(this.abbr)];
+    return [...new Set(this.codes)].map(c => this.abbrevTable().get(c)!);
   }
 
   /** The unit's top DIE (DW_TAG_compile_unit / partial_unit / type_unit); does not parse the tree. */
@@ -230,9 +244,11 @@ export class Unit {
   dieByIndex(i: number): Die {
     this.parseTree();
     if (i === 0) return this.root();
-    const e = this.decodeEntry(this.offs![i])!;
-    return new Die(this, infoOffset(this.offs![i]), e.abbrev, e.attrs, i);
+    return new Die(this, infoOffset(this.offs![i]), this.abbrevAt(i), this.offs![i] + this.codeLen[i], i);
   }
+  /** @internal fast scans: the abbreviation and attribute offset of DIE `i` (tree parsed). */
+  abbrevAt(i: number): Abbrev { this.parseTree(); return this.abbrevTable().get(this.codes[i])!; }
+  /** @internal */ attrsOffsetAt(i: number): number { this.parseTree(); return this.offs![i] + this.codeLen[i]; }
   /** @internal */ indexOf(die: Die): number {
     if (die.index >= 0) return die.index;
     return this.dieAt(die.offset).index;
@@ -240,20 +256,20 @@ export class Unit {
   /** @internal */ parentIndex(i: number): number { this.parseTree(); return this.parents[i]; }
   /** @internal */ firstChildIndex(i: number): number {
     this.parseTree();
-    return this.abbr[i].hasChildren && i + 1 < this.offs!.length && this.parents[i + 1] === i ? i + 1 : NONE;
+    return this.abbrevAt(i).hasChildren && i + 1 < this.count && this.parents[i + 1] === i ? i + 1 : NONE;
   }
   /** @internal */ nextSiblingIndex(i: number): number { this.parseTree(); return this.siblings[i]; }
 
   /** All DIEs in tree order (parses the tree). */
   *dies(): Generator<Die> {
     this.parseTree();
-    for (let i = 0; i < this.offs!.length; i++) yield this.dieByIndex(i);
+    for (let i = 0; i < this.count; i++) yield this.dieByIndex(i);
   }
 
   /** DIEs of some tags, cheap: tests the tag before building a Die. */
   *diesWithTag(tags: ReadonlySet<number>): Generator<Die> {
     this.parseTree();
-    for (let i = 0; i < this.offs!.length; i++) if (tags.has(this.abbr[i].tag)) yield this.dieByIndex(i);
+    for (let i = 0; i < this.count; i++) if (tags.has(this.abbrevAt(i).tag)) yield this.dieByIndex(i);
   }
 
   /** Raw value of attribute `at` of the entry whose attributes begin at `attrs`. */
@@ -261,6 +277,15 @@ export class Unit {
     let idx = -1;
     for (let k = 0; k < abbrev.attrs.length; k++) if (abbrev.attrs[k].at === at) { idx = k; break; }
     if (idx < 0) return undefined;
+    const fixedAt = layoutOf(abbrev, this.header).offsets[idx];
+    if (fixedAt >= 0 && this.bytes) {
+      // Only fixed-size forms before it: read the value in place.
+      const c = this.cursorAt(attrs + fixedAt);
+      const s = abbrev.attrs[idx];
+      let form = s.form;
+      if (form === DW_FORM.indirect) { const p = c.pos; form = c.ulebNum(0xffff, 'form'); c.pos = p; }
+      return { form, value: readValue(c, s.form, this.header, s.implicitConst) };
+    }
     return this.viaHead(attrs, c => {
       for (let k = 0; k < idx; k++) skipValue(c, abbrev.attrs[k].form, this.header);
       const s = abbrev.attrs[idx];

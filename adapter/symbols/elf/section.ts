@@ -133,6 +133,14 @@ export class Section {
     return out;
   }
 
+  /** Whether the bytes at `offset` are `needle` (a string table: "name\0" at a string offset). */
+  equalsAt(offset: number, needle: Uint8Array): boolean {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + needle.length > this.size) return false;
+    const b = this.readPaged(offset, needle.length);
+    for (let i = 0; i < needle.length; i++) if (b[i] !== needle[i]) return false;
+    return true;
+  }
+
   /** Like read, but small reads of a big section go through the page cache (string tables). */
   private readPaged(offset: number, length: number): Uint8Array {
     if (this.inMemory) return this.read(offset, length);
@@ -172,6 +180,27 @@ export class Section {
       if (offset + n >= this.size) throw new ParseError(this.name, offset, 'unterminated string');
       len *= 4;
     }
+  }
+}
+
+/**
+ * Reads a big section front to back through one reused chunk: scans of many small records spread
+ * over the whole section (every line-program header of a vmlinux) cost one read per chunk, not
+ * one per record. Bytes returned are valid until the next call.
+ */
+export class SectionWindow {
+  private buf: Uint8Array = new Uint8Array(0);
+  private start = 0;
+  constructor(private readonly sec: Section, private readonly chunk = SCAN_CHUNK) {}
+
+  bytes(offset: number, length: number): Uint8Array {
+    const rel = offset - this.start;
+    if (rel >= 0 && rel + length <= this.buf.length) return this.buf.subarray(rel, rel + length);
+    const n = Math.min(Math.max(length, this.chunk), this.sec.size - offset);
+    if (!(n >= length) || offset < 0) return this.sec.read(offset, length); // reports the range error
+    this.buf = this.sec.transient(offset, n);
+    this.start = offset;
+    return this.buf.subarray(0, length);
   }
 }
 

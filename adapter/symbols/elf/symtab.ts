@@ -8,6 +8,12 @@ const BINDINGS: SymbolBinding[] = ['local', 'global', 'weak'];
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2;
 
+function fnv1a(b: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let p = from; p < to; p++) h = Math.imul(h ^ b[p], 0x01000193);
+  return h >>> 0;
+}
+
 export class SymbolTable {
   private readonly nameOff: Uint32Array;
   private readonly info: Uint8Array;
@@ -16,6 +22,7 @@ export class SymbolTable {
   private readonly size: BigUint64Array;
   /** Indices of addressable function/object symbols sorted by address (then by preference). */
   private sorted: Uint32Array | undefined;
+  private hashCache: Uint32Array | undefined;
 
   private constructor(private readonly strtab: Section | undefined, n: number) {
     this.nameOff = new Uint32Array(n); this.info = new Uint8Array(n); this.shndx = new Uint16Array(n);
@@ -65,23 +72,39 @@ export class SymbolTable {
   /** Symbols with this exact name (several locals may share one). */
   byNameAll(name: string): ElfSymbol[] {
     if (!this.strtab || !name) return [];
-    // Every place the bytes "name\0" occur is a candidate st_name (tails of strings are shared).
-    const offs = new Set<number>(this.strtab.indexOfAll(Buffer.from(name + '\0', 'utf8')));
-    const out: ElfSymbol[] = [];
-    if (!offs.size) return out;
-    // One pass over the name offsets (~10^5 compares) beats sorting them for a handful of queries.
-    const hits: number[] = [];
+    // A hash per name, computed once over the string table (one read of it): a query then
+    // compares ~10^5 integers and checks the bytes of the few that agree.
+    const hashes = this.nameHashes();
+    const data = this.strtab.data();
+    const needle = Buffer.from(name, 'utf8');
+    const h = fnv1a(needle, 0, needle.length);
     const nameOff = this.nameOff;
-    if (offs.size === 1) {
-      const o = offs.values().next().value as number;
-      for (let i = 0; i < nameOff.length; i++) if (nameOff[i] === o) hits.push(i);
-    } else {
-      for (let i = 0; i < nameOff.length; i++) if (offs.has(nameOff[i])) hits.push(i);
+    const hits: number[] = [];
+    for (let i = 0; i < hashes.length; i++) {
+      if (hashes[i] !== h) continue;
+      const o = nameOff[i];
+      if (o + needle.length >= data.length || data[o + needle.length] !== 0) continue;
+      let same = true;
+      for (let k = 0; k < needle.length && same; k++) same = data[o + k] === needle[k];
+      if (same) hits.push(i);
     }
     // Ordered by name offset, then index (as the table sorted by name would list them).
     hits.sort((a, b) => nameOff[a] - nameOff[b] || a - b);
-    for (const i of hits) out.push(this.sym(i));
-    return out;
+    return hits.map(i => this.sym(i));
+  }
+
+  /** FNV-1a of every symbol's name (names outside the string table hash as empty). */
+  private nameHashes(): Uint32Array {
+    if (this.hashCache) return this.hashCache;
+    const data = this.strtab!.data();
+    const out = new Uint32Array(this.count);
+    for (let i = 0; i < out.length; i++) {
+      const o = this.nameOff[i];
+      let e = o;
+      while (e < data.length && data[e] !== 0) e++;
+      out[i] = o < data.length ? fnv1a(data, o, e) : fnv1a(data, 0, 0);
+    }
+    return (this.hashCache = out);
   }
 
   /** The best symbol for `name`: a global function first, then any function, then anything. */

@@ -4,6 +4,7 @@
 // order and matched to units by position (the linker keeps both sections in input order),
 // checking each guess against the unit's DW_AT_stmt_list.
 import { scanFileNames } from '../dwarf/line';
+import { SectionWindow } from '../elf/section';
 import type { Unit } from '../dwarf/unit';
 import type { SymbolFile } from '../symbolfile';
 
@@ -31,9 +32,10 @@ function build(sf: SymbolFile): FileIndex {
   const idx: FileIndex = { byName: new Map(), byRef: new Map(), programs: [], unitOf: new Map() };
   const sec = sf.dwarf.sections.line;
   if (!sec) return idx;
+  const win = new SectionWindow(sec);
   for (let off = 0; off < sec.size;) {
     let r;
-    try { r = scanFileNames(sec, off); } catch (e) { idx.error = e; break; } // the rest cannot be walked
+    try { r = scanFileNames(sec, off, win); } catch (e) { idx.error = e; break; } // the rest cannot be walked
     const i = idx.programs.length;
     idx.programs.push(off);
     for (const ref of r.refs) push(idx.byRef, ref, i);

@@ -1,40 +1,30 @@
 // Function name matching as gdb's wild matching does it (`f` matches `f` and `a::b::f`), on raw
-// attribute values: a DW_FORM_strp name is compared by .debug_str offset, so scanning the
-// thousands of declarations in a kernel unit decodes no strings.
+// attribute values: a DW_FORM_strp name is compared as bytes at its .debug_str offset, so
+// scanning the thousands of declarations in a kernel unit decodes no strings.
 import { DW_AT, DW_TAG } from '../dwarf/constants';
 import type { Die } from '../dwarf/die';
+import type { RawValue } from '../dwarf/form';
 import type { Unit } from '../dwarf/unit';
 import type { SymbolFile } from '../symbolfile';
 
-const SUBPROGRAM = new Set<number>([DW_TAG.subprogram]);
 
 export class NameMatcher {
   /** The last path component: what DW_AT_name holds. */
   readonly last: string;
-  private strOffsets: Set<number> | undefined;
+  private needleBytes: Uint8Array | undefined;
 
   constructor(private readonly sf: SymbolFile, readonly query: string) {
     const parts = query.split('::');
     this.last = parts[parts.length - 1];
   }
 
-  /** Offsets in .debug_str where the string `last` starts (tails of longer strings included). */
-  private offsets(): Set<number> {
-    if (this.strOffsets) return this.strOffsets;
-    const sec = this.sf.dwarf.sections.str;
-    const set = new Set<number>(sec && this.last ? sec.indexOfAll(Buffer.from(this.last + '\0', 'utf8')) : []);
-    return (this.strOffsets = set);
-  }
+  /** "last\0" as bytes: a DW_FORM_strp name matches when these bytes sit at its offset. */
+  private needle(): Uint8Array { return (this.needleBytes ??= Buffer.from(this.last + '\0', 'utf8')); }
 
   /** Whether the DIE's own DW_AT_name is the last component. */
   ownName(d: Die): boolean {
     const r = d.raw(DW_AT.name);
-    if (!r) return false;
-    const v = r.value;
-    if (v.kind === 'strp') return this.offsets().has(v.offset);
-    if (v.kind === 'string') return v.value === this.last;
-    const res = d.unit.resolve(v);
-    return res.kind === 'string' && res.value === this.last;
+    return !!r && this.rawName(d.unit, r.value);
   }
 
   /** Whether the qualified name fits the whole query (only checked for `a::b` queries). */
@@ -47,21 +37,40 @@ export class NameMatcher {
   /** Offsets of the unit's subprogram DIEs named like the query (declarations and abstract instances included). */
   subprograms(u: Unit): Set<number> {
     const named = new Set<number>();
-    const unnamed: Die[] = [];
-    for (const d of u.diesWithTag(SUBPROGRAM)) {
-      if (this.ownName(d)) { if (this.qualified(d)) named.add(d.offset); }
-      else if (!d.has(DW_AT.name)) unnamed.push(d);
+    const unnamed: number[] = [];
+    // Walks the flat tree by index: a Die is built only for the few that match.
+    const n = u.dieCount;
+    for (let i = 0; i < n; i++) {
+      const a = u.abbrevAt(i);
+      if (a.tag !== DW_TAG.subprogram) continue;
+      const attrs = u.attrsOffsetAt(i);
+      const r = u.rawAttr(a, attrs, DW_AT.name);
+      if (!r) { unnamed.push(i); continue; }
+      if (this.rawName(u, r.value)) {
+        const d = u.dieByIndex(i);
+        if (this.qualified(d)) named.add(d.offset);
+      }
     }
     // Unnamed ones complete a named declaration (C++/Rust out-of-class definitions, abstract instances).
     for (let pass = 0; pass < 2 && named.size; pass++) {
-      for (const d of unnamed) {
-        if (named.has(d.offset)) continue;
+      for (const i of unnamed) {
+        const a = u.abbrevAt(i), attrs = u.attrsOffsetAt(i);
+        const off = u.dieByIndex(i).offset;
+        if (named.has(off)) continue;
         for (const at of [DW_AT.specification, DW_AT.abstract_origin]) {
-          const v = d.raw(at)?.value;
-          if (v?.kind === 'ref' && named.has(v.offset)) named.add(d.offset);
+          const v = u.rawAttr(a, attrs, at)?.value;
+          if (v?.kind === 'ref' && named.has(v.offset)) named.add(off);
         }
       }
     }
     return named;
+  }
+
+  /** Whether a raw DW_AT_name value is the last component. */
+  private rawName(u: Unit, v: RawValue): boolean {
+    if (v.kind === 'strp') { const sec = this.sf.dwarf.sections.str; return !!sec && this.last !== '' && sec.equalsAt(v.offset, this.needle()); }
+    if (v.kind === 'string') return v.value === this.last;
+    const res = u.resolve(v);
+    return res.kind === 'string' && res.value === this.last;
   }
 }
