@@ -90,9 +90,14 @@ export function renderElf(b: ElfMappingsResponseBody): string {
 function renderTrace(b: CowFaultsResponseBody): string {
   const t = b.trace;
   if (!t) return '';
-  const out = `fault trace on ${t.function}: ${t.total} hits, ${t.meanCostMs.toFixed(1)} ms stopped per hit\n`;
+  const out = `fault trace on ${t.function}: ${t.total} hits, ${t.meanCostMs.toFixed(1)} ms stopped per hit\n` + t.notes.map(n => `note: ${n}\n`).join('');
+  // A PTE as its frame and flags; "after" as read at the handler's return (or a later stop).
+  const pte = (raw: string | undefined, flags: string | undefined) => (raw === undefined ? 'unmapped' : `${(BigInt(raw) & 0x000f_ffff_ffff_f000n).toString(16)} ${flags}`);
   const rows = [['seq', 'cpu', 'address', 'cr2', 'pte before', 'pte after', 'rip']];
-  for (const h of t.hits) rows.push([String(h.seq), String(h.cpu), h.address ?? `(${h.addressError})`, h.cr2, h.pteBeforeFlags ?? 'unmapped', h.pteAfterFlags ?? '-', `${h.rip} ${h.symbol ?? ''}`]);
+  for (const h of t.hits) {
+    const after = h.afterAt === undefined ? '(not returned yet)' : pte(h.pteAfter, h.pteAfterFlags) + (h.afterAt === 'stop' ? ' (at a later stop)' : '');
+    rows.push([String(h.seq), String(h.cpu), h.address ?? `(${h.addressError})`, h.cr2, pte(h.pteBefore, h.pteBeforeFlags), after, `${h.rip} ${h.symbol ?? ''}`]);
+  }
   return out + table(rows);
 }
 

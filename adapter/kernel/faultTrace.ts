@@ -1,7 +1,8 @@
 // Fault trace for kernels without their own COW log (e.g. Linux: `wp_page_copy`): a hidden
 // breakpoint on a fault handler records CPU, CR2, RIP, the faulting address and its PTE, then
-// the VM resumes without a visible stop. The PTE "after" is read at the next stop (the first
-// view request or trace hit that follows), since no second breakpoint is set.
+// the VM resumes without a visible stop. The PTE "after" is read when the handler returns (the
+// session puts a hidden breakpoint on its return address); where the return cannot be found
+// (no unwind info) it is read at the next stop instead, and the record says which.
 
 /** Launch/attach setting: `{ "function": "wp_page_copy", "address": "vmf->address" }`. */
 export interface FaultTraceSpec {
@@ -22,8 +23,11 @@ export interface TraceRecord {
   readonly addressError?: string;
   readonly pteBefore?: bigint;
   pteAfter?: bigint;
-  /** Time spent stopped for this hit (reading registers and tables), ms. */
-  readonly costMs: number;
+  /** When pteAfter was read: at the handler's return, or at a later stop; absent while the
+   *  handler has not returned yet. */
+  afterAt?: 'return' | 'stop';
+  /** Time spent stopped for this hit (reading registers and tables; the return stop too), ms. */
+  costMs: number;
 }
 
 export interface TraceContext {
@@ -40,12 +44,17 @@ export class FaultTraceLog {
   readonly records: TraceRecord[] = [];
   /** Hits ever recorded (records keep the last MAX_RECORDS). */
   total = 0;
+  /** Things the user should know about the trace (e.g. returns that could not be traced). */
+  readonly notes = new Set<string>();
   private unfinished: TraceRecord[] = [];
 
   constructor(readonly spec: FaultTraceSpec, readonly addresses: readonly bigint[]) {}
 
-  /** One hit of the hidden breakpoint, while the VM is stopped. */
-  async hit(ctx: TraceContext): Promise<TraceRecord> {
+  /**
+   * One hit of the hidden breakpoint, while the VM is stopped. `atReturn`: the caller will
+   * call complete() when the handler returns; otherwise "after" is read at a later stop.
+   */
+  async hit(ctx: TraceContext, atReturn = false): Promise<TraceRecord> {
     const t0 = performance.now();
     const regs = await ctx.readRegisters();
     const cr2 = regs.get('cr2') ?? 0n, cr3 = regs.get('cr3') ?? 0n;
@@ -58,16 +67,25 @@ export class FaultTraceLog {
     const rec: TraceRecord = { seq: ++this.total, cpu: ctx.cpu, rip: regs.get('rip') ?? 0n, cr2, cr3, address, addressError, pteBefore, costMs: performance.now() - t0 };
     this.records.push(rec);
     if (this.records.length > MAX_RECORDS) this.records.shift();
-    this.unfinished.push(rec);
+    if (!atReturn) this.unfinished.push(rec);
     return rec;
   }
 
-  /** Fills `pteAfter` of earlier hits (at a later stop). */
+  /** The handler of `rec` returned: its PTE now, read by `leafPte`; `costMs` of that stop. */
+  async complete(rec: TraceRecord, leafPte: TraceContext['leafPte'], costMs: number): Promise<void> {
+    const t0 = performance.now();
+    try { rec.pteAfter = await leafPte(rec.cr3, rec.address ?? rec.cr2); } catch { rec.pteAfter = undefined; }
+    rec.afterAt = 'return';
+    rec.costMs += costMs + (performance.now() - t0);
+  }
+
+  /** Fills `pteAfter` of earlier hits whose return is not traced (at a later stop). */
   async finish(leafPte: TraceContext['leafPte']): Promise<void> {
     const todo = this.unfinished;
     this.unfinished = [];
     for (const r of todo) {
       try { r.pteAfter = await leafPte(r.cr3, r.address ?? r.cr2); } catch { r.pteAfter = undefined; }
+      r.afterAt = 'stop';
     }
   }
 

@@ -80,9 +80,9 @@ export const processBody = (p: ProcessInfo): ProcessBody => ({ pid: p.pid, name:
 const pteText = (raw: bigint | undefined, cowBit: number | null) => (raw === undefined ? undefined : describePte(decodePte(raw, 1, { cowBit: cowBit ?? undefined })));
 
 export const traceBody = (log: FaultTraceLog, symbolOf: (pc: bigint) => string | undefined, cowBit: number | null): FaultTraceBody => ({
-  function: log.spec.function, addresses: log.addresses.map(hex), total: log.total, meanCostMs: log.meanCostMs,
+  function: log.spec.function, addresses: log.addresses.map(hex), total: log.total, meanCostMs: log.meanCostMs, notes: [...log.notes],
   hits: log.records.map(r => ({
     seq: r.seq, cpu: r.cpu, rip: hex(r.rip), symbol: symbolOf(r.rip), cr2: hex(r.cr2), cr3: hex(r.cr3), address: opt(r.address), addressError: r.addressError,
-    pteBefore: opt(r.pteBefore), pteBeforeFlags: pteText(r.pteBefore, cowBit), pteAfter: opt(r.pteAfter), pteAfterFlags: pteText(r.pteAfter, cowBit), costMs: r.costMs,
+    pteBefore: opt(r.pteBefore), pteBeforeFlags: pteText(r.pteBefore, cowBit), pteAfter: opt(r.pteAfter), pteAfterFlags: pteText(r.pteAfter, cowBit), afterAt: r.afterAt, costMs: r.costMs,
   })),
 });

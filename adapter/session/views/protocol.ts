@@ -188,11 +188,16 @@ export interface ProcessBody { pid: number; name?: string; cr3?: Hex; raw: Recor
 
 export interface TraceHitBody {
   seq: number; cpu: number; rip: Hex; symbol?: string; cr2: Hex; cr3: Hex; address?: Hex; addressError?: string;
-  pteBefore?: Hex; pteBeforeFlags?: string; pteAfter?: Hex; pteAfterFlags?: string; costMs: number;
+  pteBefore?: Hex; pteBeforeFlags?: string; pteAfter?: Hex; pteAfterFlags?: string;
+  /** When "after" was read: at the handler's return, or (no unwind info) at a later stop;
+   *  absent while the handler has not returned. */
+  afterAt?: 'return' | 'stop';
+  /** Time the VM was stopped for this hit (entry and return stops), ms. */
+  costMs: number;
 }
 
 /** The launch configuration's fault trace (hidden breakpoint), when one is set. */
-export interface FaultTraceBody { function: string; addresses: Hex[]; total: number; meanCostMs: number; hits: TraceHitBody[] }
+export interface FaultTraceBody { function: string; addresses: Hex[]; total: number; meanCostMs: number; hits: TraceHitBody[]; notes: string[] }
 
 export interface CowFaultsResponseBody {
   trace?: FaultTraceBody;
