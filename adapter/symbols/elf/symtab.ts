@@ -130,16 +130,23 @@ export class SymbolTable {
     return (this.sorted = Uint32Array.from(idx));
   }
 
-  /** The symbol containing `addr` (inside [value, value+size), or the nearest below when size is 0). */
+  /** The symbol containing `addr` (inside [value, value+size)), else the nearest zero-sized one
+   *  below. As gdb's minimal symbols: a zero-sized label (entry_SYSCALL_64_after_hwframe) defers
+   *  to a sized symbol further down that contains `addr` (entry_SYSCALL_64). */
   at(addr: bigint): { symbol: ElfSymbol; offset: bigint } | undefined {
     const s = this.order(), v = this.value, z = this.size;
     let lo = 0, hi = s.length;
     while (lo < hi) { const m = (lo + hi) >> 1; if (v[s[m]] <= addr) lo = m + 1; else hi = m; }
+    let label: number | undefined;
+    let sawSized = false;
     for (let k = lo - 1, seen = 0; k >= 0 && seen < 64; k--, seen++) {
       const i = s[k];
-      if (z[i] > 0n ? addr < v[i] + z[i] : k === lo - 1) return { symbol: this.sym(i), offset: addr - v[i] };
-      if (z[i] === 0n && v[i] < v[s[lo - 1]]) break;
+      if (z[i] > 0n) {
+        if (addr < v[i] + z[i]) return { symbol: this.sym(i), offset: addr - v[i] };
+        sawSized = true;
+      } else if (sawSized) break;
+      else label ??= i;
     }
-    return undefined;
+    return label === undefined ? undefined : { symbol: this.sym(label), offset: addr - v[label] };
   }
 }
