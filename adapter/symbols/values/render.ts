@@ -157,7 +157,8 @@ async function formatPointer(v: ValueRef, t: Extract<TypeInfo, { kind: 'pointer'
   const bytes = rustByteArrayLength(target);
   if (bytes !== undefined) return `${hex} ${await formatByteString(n, bytes, ctx.readMemory, ctx.maxElements ?? 200)}`;
   if (n === 0n) return hex;
-  if (isCharType(target)) return `${hex} ${await readCString(n, ctx)}`;
+  // gdb labels a char pointer too, before its string: `0x14790 <exception_stacks+34704> "…"`
+  if (isCharType(target)) return `${hex}${symbolText(n, ctx)} ${await readCString(n, ctx)}`;
   return hex + symbolText(n, ctx);
 }
 
