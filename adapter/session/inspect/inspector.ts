@@ -9,7 +9,7 @@ import { Frame, framePointerFrames } from './stack';
 import { readMemory, writeMemory } from './memory';
 import { EvalResult, evaluateExpression } from './evaluate';
 import { CompletionFrame, CompletionIndex, consoleCompletions } from './completions';
-import { SourcePaths } from './sources';
+import { sourcePaths } from './sources';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
 import type { ValueNode } from '../../symbols/values/render';
@@ -29,7 +29,7 @@ export class Inspector {
   /** Handles whose children are source variables: where they live and how to name a child. */
   private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
   private readonly completionIndex: CompletionIndex;
-  private readonly sources = new SourcePaths();
+  private readonly sources = sourcePaths;
 
   constructor(private readonly rt: Runtime) {
     const file = rt.parts.loaded.file;
@@ -133,7 +133,8 @@ export class Inspector {
       const lookupPc = f.lookupPc;
       const line = f.file ? { file: f.file, line: f.line ?? 0, column: f.column } : this.rt.symbols.lineAt(lookupPc);
       const sym = this.rt.symbols.symbolAt(f.pc);
-      let name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? (sym ? `${sym.name}+${hex(sym.offset)}` : hex(f.pc));
+      // Without debug info, the ELF symbol's name as gdb's bt shows it (the pc is beside it).
+      let name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? sym?.name ?? hex(f.pc);
       if (f.interruptEntry) name = `<interrupt entry: ${name}>`;
       // Sources not on disk (e.g. /rustc/… without rust-src) come without a path: nothing to open.
       const source = line ? await this.sources.source(line.file) : undefined;
