@@ -49,7 +49,7 @@ describe('adapter: Rust values print as gdb prints them (real QEMU + Exo-OS, gdb
     const frameId = (await s.topFrame(g.thread ?? stop.body.threadId!)).id;
     const ours = new Map<string, { result: string; variablesReference: number }>();
     for (const [i, e] of exprs.entries()) {
-      const r = (await s.dc.evaluateRequest({ expression: e, frameId, context: 'repl' })).body;
+      const r: { result: string; variablesReference: number } = (await s.dc.evaluateRequest({ expression: e, frameId, context: 'repl' })).body;
       ours.set(e, r);
       assert.equal(r.result, g.values[i], `print ${e}`);
     }

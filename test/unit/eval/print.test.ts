@@ -44,6 +44,13 @@ describe('eval/print: results as gdb prints them', () => {
     assert.equal(await text(pointerValue(ptr('&exo::Pair', Pair), 0n)), '(*mut exo::Pair) 0x0');
   });
 
+  it('a char pointer prints its symbol label before the string (or the read error), without a type', async () => {
+    const cchar: TypeInfo = { kind: 'base', name: 'char', size: 1, encoding: 'signedChar' };
+    mem.write(PAIR_AT + 32n, new TextEncoder().encode('hi\0'));
+    assert.equal(await text(pointerValue(ptr('char *', cchar), PAIR_AT + 32n)), '0xffff800000001020 <PAIRS+32> "hi"');
+    assert.equal(await text(pointerValue(ptr('char *', cchar), 0x14790n)), '0x14790 <error: Cannot access memory at address 0x14790>');
+  });
+
   it('C pointers keep C syntax; p/x prints scalars bare in hex', async () => {
     assert.equal(await text(pointerValue(ptr('struct node *', node), 0x3000n)), '(struct node *) 0x3000');
     assert.equal(await text(pointerValue(ptr('&exo::Pair', Pair), PAIR_AT), true), '0xffff800000001000');

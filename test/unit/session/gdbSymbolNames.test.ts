@@ -1,0 +1,65 @@
+// Which ELF symbol names an address, as gdb's minimal symbols do (found comparing Linux stacks
+// with gdb): a zero-sized label inside a sized function defers to the function
+// (entry_SYSCALL_64_after_hwframe → entry_SYSCALL_64), an address deep in a large object names
+// the object; gdb's `info symbol` on the same assembled file is the oracle.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SymbolFile } from '../../../adapter/symbols';
+
+const ASM = `
+  .text
+  .skip 16
+  .globl entry_fn
+  .type entry_fn, @function
+entry_fn:
+  .skip 8
+  .globl after_label
+after_label:
+  .skip 56
+  .size entry_fn, .-entry_fn
+  .globl bare_label
+bare_label:
+  .skip 32
+  .data
+  .skip 16
+  .globl big_object
+  .type big_object, @object
+big_object:
+  .skip 40960
+  .size big_object, 40960
+`;
+
+describe('symbols: address → symbol as gdb names it', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let elf: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-symnames-'));
+    fs.writeFileSync(path.join(dir, 'a.s'), ASM);
+    elf = path.join(dir, 'a.elf');
+    const r = spawnSync('gcc', ['-nostdlib', '-static', '-Wl,-e,entry_fn', '-o', elf, path.join(dir, 'a.s')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** gdb's `info symbol ADDR`: `name + off in section …` → [name, off]. */
+  function gdbSymbol(addr: bigint): [string, bigint] | undefined {
+    const out = spawnSync('gdb', ['-batch', '-nx', '-ex', `info symbol 0x${addr.toString(16)}`, elf], { encoding: 'utf8' }).stdout;
+    const m = /^(\S+)(?: \+ (\d+))? in section/m.exec(out);
+    return m ? [m[1], BigInt(m[2] ?? 0)] : undefined;
+  }
+
+  it('labels defer to the sized symbol that contains the address; big objects name deep addresses; bare labels still name', () => {
+    const sf = SymbolFile.open(elf);
+    const base = (n: string) => sf.symbolByName(n)!.value;
+    const probes = [base('entry_fn') + 4n, base('after_label') + 20n, base('bare_label') + 8n, base('big_object') + 34704n, base('big_object')];
+    for (const a of probes) {
+      const ours = sf.symbolAt(a);
+      assert.deepEqual(ours ? [ours.symbol.name, ours.offset] : undefined, gdbSymbol(a), `0x${a.toString(16)}`);
+    }
+    assert.equal(sf.symbolAt(base('after_label') + 20n)?.symbol.name, 'entry_fn');
+  });
+});
