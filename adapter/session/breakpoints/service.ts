@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime';
 import { parseHitCondition } from './hitCondition';
 import { parseLogMessage } from './logMessage';
 import { NewEntry, SiteKind } from './table';
+import { sourcePaths } from '../inspect/sources';
 
 type Common = { condition?: string; hitCondition?: string; logMessage?: string; mode?: string };
 
@@ -31,7 +32,8 @@ export class BreakpointService {
   }
 
   async setSource(args: DebugProtocol.SetBreakpointsArguments): Promise<DebugProtocol.Breakpoint[]> {
-    const file = args.source.path ?? args.source.name ?? '';
+    // A file opened from rust-src stands for its /rustc/<commit>/… path in the debug info.
+    const file = await sourcePaths.toDebugPath(args.source.path ?? args.source.name ?? '');
     const fresh: (NewEntry | DebugProtocol.Breakpoint)[] = (args.breakpoints ?? []).map(bp => {
       try {
         const opts = this.options(bp, this.rt.cpus);

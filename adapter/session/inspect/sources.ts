@@ -89,3 +89,6 @@ export class SourcePaths {
     return rel.startsWith('..') || path.isAbsolute(rel) ? p : `/rustc/${tc.commit}/${rel.split(path.sep).join('/')}`;
   }
 }
+
+/** One per process: the toolchain does not change while the adapter runs. */
+export const sourcePaths = new SourcePaths();
