@@ -132,7 +132,8 @@ export class Inspector {
       // Return addresses point after the call: the call's line, as gdb does (f.lookupPc).
       const lookupPc = f.lookupPc;
       const line = f.file ? { file: f.file, line: f.line ?? 0, column: f.column } : this.rt.symbols.lineAt(lookupPc);
-      const sym = this.rt.symbols.symbolAt(f.pc);
+      // As gdb, a caller's symbol is looked up at pc - 1 (its call may end the function).
+      const sym = this.rt.symbols.symbolAt(lookupPc);
       // Without debug info, the ELF symbol's name as gdb's bt shows it (the pc is beside it).
       let name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? sym?.name ?? hex(f.pc);
       if (f.interruptEntry) name = `<interrupt entry: ${name}>`;
