@@ -83,6 +83,7 @@ export function renderElf(b: ElfMappingsResponseBody): string {
     const perms = [...new Set(s.runs.filter(r => r.mapped).map(r => r.perms!.text))].join(',') || 'unmapped';
     out += `  ${s.name.padEnd(22)} ${s.start}-${s.end} ELF ${s.expected.text}, mapped ${perms} ${s.mappedPages}/${s.pages}${s.problems.length ? ' !' : ''}\n`;
   }
+  out += b.notes.map(n => `note: ${n}\n`).join('');
   out += b.problems.length ? `problems:\n${b.problems.map(p => `  ${p}\n`).join('')}` : 'no problems: every loaded page is mapped as the ELF asks, no W+X\n';
   return out;
 }

@@ -47,6 +47,25 @@ export interface ElfMappingsResult {
   readonly segments: readonly RegionMapping[];
   readonly sections: readonly RegionMapping[];
   readonly problems: readonly string[];
+  /** What was checked differently, and why (e.g. a per-CPU segment). */
+  readonly notes: readonly string[];
+}
+
+export interface ElfMappingsOptions {
+  /** Frames must sit at the ELF's paddr (a kernel QEMU loaded; not user programs). Default true. */
+  readonly checkLoadAddress?: boolean;
+  /** Each CPU's per-CPU area base (its kernel GS base), for a per-CPU segment linked at 0. */
+  readonly perCpuBases?: readonly bigint[];
+}
+
+/**
+ * Linux x86_64 links `.data..percpu` at address 0 in its own PT_LOAD: the template of every
+ * CPU's per-CPU area, which lives at that CPU's GS base. Nothing is mapped at 0.
+ */
+function isPerCpuSegment(elf: ElfFile, vaddr: bigint, memsz: bigint): boolean {
+  if (vaddr !== 0n) return false;
+  const inside = elf.sectionHeaders.filter(sh => (sh.flags & SHF_ALLOC) !== 0n && sh.size > 0n && sh.addr >= vaddr && sh.addr < vaddr + memsz);
+  return inside.length > 0 && inside.every(sh => sh.name.startsWith('.data..percpu'));
 }
 
 export type Translator = (virt: bigint) => Promise<Translation>;
@@ -101,12 +120,26 @@ async function mapRegion(name: string, start: bigint, end: bigint, load: bigint 
  * `checkLoadAddress`: frames must sit at the ELF's paddr (true for a kernel QEMU loaded; user
  * programs get frames from the kernel's allocator).
  */
-export async function elfMappings(elf: ElfFile, file: string, cr3: bigint, tr: Translator, checkLoadAddress = true): Promise<ElfMappingsResult> {
+export async function elfMappings(elf: ElfFile, file: string, cr3: bigint, tr: Translator, opts: ElfMappingsOptions = {}): Promise<ElfMappingsResult> {
+  const checkLoadAddress = opts.checkLoadAddress ?? true;
   const segments: RegionMapping[] = [];
+  const notes: string[] = [];
   const loads = elf.programHeaders.filter(p => p.type === PT_LOAD && p.memsz > 0n);
   for (const [i, ph] of loads.entries()) {
     const expected = { r: true, w: (ph.flags & PF_W) !== 0, x: (ph.flags & PF_X) !== 0, u: false };
-    segments.push(await mapRegion(`LOAD[${i}] ${permText(expected)}`, ph.vaddr, ph.vaddr + ph.memsz, checkLoadAddress ? ph.paddr : undefined, expected, tr));
+    const name = `LOAD[${i}] ${permText(expected)}`;
+    if (isPerCpuSegment(elf, ph.vaddr, ph.memsz)) {
+      // Each CPU's copy, at its GS base; the frames come from the kernel's allocator.
+      const bases = opts.perCpuBases ?? [];
+      notes.push(bases.length
+        ? `${name} is the per-CPU template (.data..percpu, linked at 0): checked as each CPU's copy at its kernel GS base.`
+        : `${name} is the per-CPU template (.data..percpu, linked at 0): not checked (no CPU's GS base is known).`);
+      for (const [cpu, base] of bases.entries()) {
+        segments.push(await mapRegion(`${name} per-CPU, CPU ${cpu}`, base, base + ph.memsz, undefined, expected, tr));
+      }
+      continue;
+    }
+    segments.push(await mapRegion(name, ph.vaddr, ph.vaddr + ph.memsz, checkLoadAddress ? ph.paddr : undefined, expected, tr));
   }
   const sections: RegionMapping[] = [];
   for (const sh of elf.sectionHeaders) {
@@ -116,5 +149,5 @@ export async function elfMappings(elf: ElfFile, file: string, cr3: bigint, tr: T
     const expected = { r: true, w: (sh.flags & SHF_WRITE) !== 0n, x: (sh.flags & SHF_EXECINSTR) !== 0n, u: false };
     sections.push(await mapRegion(sh.name, sh.addr, sh.addr + sh.size, load, expected, tr));
   }
-  return { file, cr3, segments, sections, problems: segments.flatMap(s => s.problems) };
+  return { file, cr3, segments, sections, problems: segments.flatMap(s => s.problems), notes };
 }

@@ -101,6 +101,19 @@ async function translateRequest(rt: Runtime, a: TranslateArguments): Promise<Tra
   };
 }
 
+/** Each vCPU's kernel GS base (Linux: its per-CPU area): GS base, or the swapped one in user mode. */
+async function kernelGsBases(rt: Runtime): Promise<bigint[]> {
+  const t = runtimeTarget(rt);
+  const out: bigint[] = [];
+  for (let cpu = 0; cpu < rt.cpus; cpu++) {
+    const r = await t.readRegisters(cpu);
+    const kernel = [r.get('gs_base'), r.get('k_gs_base')].find(v => v !== undefined && v >= 0xffff_8000_0000_0000n);
+    if (kernel === undefined) return [];
+    out.push(kernel);
+  }
+  return out;
+}
+
 async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise<ElfMappingsResponseBody> {
   const cpu = cpuOf(rt, a);
   const svc = pageTables(rt);
@@ -134,8 +147,11 @@ async function elfMappingsRequest(rt: Runtime, a: ElfMappingsArguments): Promise
   }
   const space = cr3 ?? (await svc.context(cpu)).cr3;
   // Only a kernel QEMU loaded itself sits at its ELF load addresses.
-  const r = await elfMappings(elf, file, space, v => svc.translate(cpu, v, { ...opts, cr3 }), !userFile && cr3 === undefined);
-  return { cpu, file: r.file, cr3: hex(r.cr3), segments: r.segments.map(regionBody), sections: r.sections.map(regionBody), problems: [...r.problems] };
+  const r = await elfMappings(elf, file, space, v => svc.translate(cpu, v, { ...opts, cr3 }), {
+    checkLoadAddress: !userFile && cr3 === undefined,
+    perCpuBases: userFile ? undefined : await kernelGsBases(rt),
+  });
+  return { cpu, file: r.file, cr3: hex(r.cr3), segments: r.segments.map(regionBody), sections: r.sections.map(regionBody), problems: [...r.problems], notes: [...r.notes] };
 }
 
 async function cowFaultsRequest(rt: Runtime): Promise<CowFaultsResponseBody> {

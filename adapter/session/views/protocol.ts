@@ -163,7 +163,7 @@ export interface RegionBody {
   pages: number; mappedPages: number; writableExecutablePages: number; runs: PageRunBody[]; problems: string[];
 }
 
-export interface ElfMappingsResponseBody { cpu: number; file: string; cr3: Hex; segments: RegionBody[]; sections: RegionBody[]; problems: string[] }
+export interface ElfMappingsResponseBody { cpu: number; file: string; cr3: Hex; segments: RegionBody[]; sections: RegionBody[]; problems: string[]; notes: string[] }
 
 export type CowFaultsArguments = Record<string, never>;
 

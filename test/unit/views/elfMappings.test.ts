@@ -70,10 +70,32 @@ describe('views: ELF mappings against page tables', () => {
   it('a user program: read-only + COW bit counts as writable; load addresses are not checked', async () => {
     const elf = fakeElf([{ vaddr: 0x40_0000n, paddr: 0x40_0000n, memsz: 0x1000n, flags: PF_R | PF_X }, { vaddr: 0x40_1000n, paddr: 0x40_1000n, memsz: 0x1000n, flags: PF_R | PF_W }]);
     const pages = new Map<bigint, [bigint, bigint]>([[0x40_0000n, [0x80_0000n, RX | 4n]], [0x40_1000n, [0x90_0000n, RO_NX | 4n | (1n << 9n)]]]);
-    const r = await elfMappings(elf, 'init', 0n, translator(pages), false);
+    const r = await elfMappings(elf, 'init', 0n, translator(pages), { checkLoadAddress: false });
     assert.deepEqual(r.problems, []);
     assert.equal(r.segments[1].runs[0].cow, true);
     assert.equal(r.segments[1].runs[0].perms!.u, true);
     assert.equal(r.segments[1].loadAddress, undefined);
+  });
+
+  it('Linux\'s per-CPU segment (.data..percpu linked at 0) is checked at each CPU\'s GS base, not at 0', async () => {
+    const elf = fakeElf([
+      { vaddr: KBASE + 0x100_0000n, paddr: 0x100_0000n, memsz: 0x1000n, flags: PF_R | PF_X },
+      { vaddr: 0n, paddr: 0x304_4000n, memsz: 0x2000n, flags: PF_R | PF_W },
+    ]);
+    (elf.sectionHeaders as unknown as object[]).push({ index: 2, name: '.data..percpu', type: 1, flags: 0x3n, addr: 0n, offset: 0n, size: 0x2000n, link: 0, info: 0, addralign: 64n, entsize: 0n });
+    const GS0 = 0xffff_8880_1f40_0000n, GS1 = 0xffff_8880_1f50_0000n;
+    const pages = new Map<bigint, [bigint, bigint]>([
+      [KBASE + 0x100_0000n, [0x100_0000n, RX]],
+      [GS0, [0x1f40_0000n, RW_NX]], [GS0 + 0x1000n, [0x1f40_1000n, RW_NX]],
+      [GS1, [0x1f50_0000n, RW_NX]], // CPU 1's second page is missing
+    ]);
+    const r = await elfMappings(elf, 'vmlinux', 0n, translator(pages), { perCpuBases: [GS0, GS1] });
+    assert.deepEqual(r.segments.map(x => x.name), ['LOAD[0] r-x', 'LOAD[1] rw- per-CPU, CPU 0', 'LOAD[1] rw- per-CPU, CPU 1']);
+    assert.deepEqual(r.segments[1].problems, [], 'CPU 0\'s copy is mapped rw-, at the allocator\'s frames (no load-address check)');
+    assert.deepEqual(r.problems, ['LOAD[1] rw- per-CPU, CPU 1: 0xffff88801f501000-0xffff88801f502000 is not mapped']);
+    assert.match(r.notes[0], /per-CPU template .* at its kernel GS base/);
+    const unknown = await elfMappings(elf, 'vmlinux', 0n, translator(pages));
+    assert.deepEqual(unknown.problems, [], 'without GS bases: not checked, and said so');
+    assert.match(unknown.notes[0], /not checked/);
   });
 });
