@@ -102,6 +102,17 @@ export class Unit {
     return new ByteCursor(b.bytes, b.section, at - b.base, b.end, b.base);
   }
 
+  /**
+   * The unit's bytes for a one-pass scan: the loaded unit if it is, else a transient read (valid
+   * until the next transient read of .debug_info) that a scan over every unit does not retain.
+   */
+  scanBytes(): ByteCursor {
+    if (this.bytes) return new ByteCursor(this.bytes.bytes, this.bytes.section, 0, this.bytes.end, this.bytes.base);
+    const h = this.header;
+    const b = this.dwarf.sections.info!.transient(h.offset, h.end - h.offset);
+    return new ByteCursor(b, '.debug_info', 0, b.length, h.offset);
+  }
+
   private unitBytes(): ByteCursor {
     if (!this.bytes) {
       const sec = this.dwarf.sections.info!;

@@ -115,20 +115,33 @@ export class Section {
   }
 
   /** Section offsets where `needle` occurs, found by streaming through the section in chunks. */
-  indexOfAll(needle: Uint8Array): number[] {
-    const out: number[] = [];
-    if (!needle.length || this.size === 0) return out;
+  indexOfAll(needle: Uint8Array): number[] { return this.indexOfEach([needle])[0]; }
+
+  /** indexOfAll for several needles in one pass over the section (each chunk read once). */
+  indexOfEach(needles: Uint8Array[]): number[][] {
+    const out: number[][] = needles.map(() => []);
+    const max = Math.max(0, ...needles.map(n => n.length));
+    if (!max || this.size === 0) return out;
     const scan = (b: Uint8Array, base: number) => {
       const hay = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-      for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) out.push(base + p);
+      needles.forEach((needle, k) => {
+        if (!needle.length) return;
+        for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) out[k].push(base + p);
+      });
     };
-    if (this.inMemory || needle.length >= SCAN_CHUNK / 2) { scan(this.data(), 0); return out; }
-    // Consecutive chunks overlap by needle.length-1 bytes: a match is found exactly once.
-    const step = SCAN_CHUNK - (needle.length - 1);
+    if (this.inMemory || max >= SCAN_CHUNK / 2) { scan(this.data(), 0); return out; }
+    // Consecutive chunks overlap by max-1 bytes; a match starting in the overlap is kept only by
+    // the chunk where it starts before the overlap, so each is found exactly once.
+    const step = SCAN_CHUNK - (max - 1);
     for (let start = 0; start < this.size; start += step) {
       const len = Math.min(SCAN_CHUNK, this.size - start);
-      scan(this.transient(start, len), start);
-      if (start + len >= this.size) break;
+      const lastChunk = start + len >= this.size;
+      const b = this.transient(start, len);
+      if (lastChunk) { scan(b, start); break; }
+      const before = out.map(l => l.length);
+      scan(b, start);
+      // Drop matches that start at or after `step` (the next chunk finds those again).
+      out.forEach((l, k) => { let n = l.length; while (n > before[k] && l[n - 1] >= start + step) n--; l.length = n; });
     }
     return out;
   }

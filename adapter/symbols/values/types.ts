@@ -65,9 +65,11 @@ export function sizeOf(t: TypeInfo): number {
   }
 }
 
-/** The type of `die`'s DW_AT_type (void when absent). */
+/** The type of `die`'s DW_AT_type, through DW_AT_specification/abstract_origin (a definition
+ *  completing a declaration carries no type of its own); void when absent. */
 export function typeOf(die: Die): TypeInfo {
-  const t = die.ref(DW_AT.type);
+  let d: Die | undefined = die, t: Die | undefined;
+  for (let n = 0; d && !t && n < 8; n++) { t = d.ref(DW_AT.type); if (!t) d = d.origin(); }
   return t ? typeFromDie(t) : VOID;
 }
 
