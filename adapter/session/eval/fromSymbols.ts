@@ -53,7 +53,7 @@ function convert(info: TypeInfo): EvalType {
       let fields: EvalField[] | undefined;
       return {
         kind: 'struct', name: s.name, size: s.size, union: s.keyword === 'union',
-        fields: () => (fields ??= s.members().filter(m => m.name !== undefined).map(fieldOf)),
+        fields: () => (fields ??= fieldsOf(s.members())),
       };
     }
     case 'array': {
@@ -67,6 +67,20 @@ function convert(info: TypeInfo): EvalType {
     case 'unknown': return { kind: 'struct', name: s.name, size: s.size, fields: () => [] };
     default: return { kind: 'void', name: 'void' };
   }
+}
+
+/**
+ * Named members, and the members of anonymous struct/union members in their place at their
+ * offset, as C reaches them (Linux: `vmf->address` lives in an anonymous const struct).
+ */
+function fieldsOf(members: readonly Member[]): EvalField[] {
+  const out: EvalField[] = [];
+  for (const m of members) {
+    if (m.name !== undefined) { out.push(fieldOf(m)); continue; }
+    const t = evalTypeFromSymbols(m.type);
+    if (t.kind === 'struct') for (const f of t.fields()) out.push({ ...f, offset: f.offset + m.byteOffset });
+  }
+  return out;
 }
 
 function fieldOf(m: Member): EvalField {

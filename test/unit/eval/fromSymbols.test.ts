@@ -55,4 +55,28 @@ describe('eval/fromSymbols: the symbol layer\'s types for the evaluator', () => 
     assert.equal(formatValue(await ev.evaluate('grid[1][2]')), '50');
     assert.equal(formatValue(await ev.evaluate('head.next->next')), '(struct node *) 0x0');
   });
+  it('reaches the members of anonymous struct/union members, as C does (Linux vmf->address)', async () => {
+    // struct vm_fault { const struct { void *vma; unsigned long address; }; unsigned int flags; }
+    const ulong: TypeInfo = { kind: 'base', name: 'unsigned long', size: 8, encoding: 'unsigned' };
+    const inner: TypeInfo = {
+      kind: 'struct', name: 'struct {...}', keyword: 'struct', size: 16, rust: false, variantPart: () => undefined,
+      members: () => [{ name: 'vma', type: ulong, byteOffset: 0, artificial: false }, { name: 'address', type: ulong, byteOffset: 8, artificial: false }],
+    };
+    const vmf: TypeInfo = {
+      kind: 'struct', name: 'struct vm_fault', keyword: 'struct', size: 24, rust: false, variantPart: () => undefined,
+      members: () => [{ name: undefined, type: { kind: 'qualified', name: 'const struct {...}', qualifier: 'const', target: () => inner }, byteOffset: 0, artificial: false },
+        { name: 'flags', type: uint, byteOffset: 16, artificial: false }],
+    };
+    const t = evalTypeFromSymbols(vmf);
+    assert.deepEqual(t.kind === 'struct' && t.fields().map(f => [f.name, f.offset]), [['vma', 0], ['address', 8], ['flags', 16]]);
+    const mem = new Map<bigint, number>();
+    writeLE(0x7000_1234n, 8).forEach((b, i) => mem.set(0x408n + BigInt(i), b));
+    const ev = new Evaluator({
+      register: async () => undefined,
+      symbol: async name => name === 'vmf' ? { type: t, location: { kind: 'memory', address: 0x400n } } : undefined,
+      readMemory: async (a, n) => Uint8Array.from({ length: n }, (_, i) => mem.get(a + BigInt(i)) ?? 0),
+      typeByName: async () => undefined,
+    });
+    assert.equal(formatValue(await ev.evaluate('vmf.address')), String(0x7000_1234));
+  });
 });
