@@ -7,6 +7,7 @@ const TYPES: SymbolType[] = ['notype', 'object', 'func', 'section', 'file', 'com
 const BINDINGS: SymbolBinding[] = ['local', 'global', 'weak'];
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2;
+const SHN_LORESERVE = 0xff00;
 
 function fnv1a(b: Uint8Array, from: number, to: number): number {
   let h = 0x811c9dc5;
@@ -123,7 +124,10 @@ export class SymbolTable {
     const idx: number[] = [];
     for (let i = 0; i < this.count; i++) {
       const type = this.info[i] & 0xf;
-      if (this.value[i] !== 0n && this.shndx[i] !== 0 && this.nameOff[i] !== 0 && (type === STT_FUNC || type === STT_OBJECT || type === STT_NOTYPE)) idx.push(i);
+      // As gdb: symbols of real sections only (not SHN_ABS/SHN_COMMON constants like
+      // KERNEL_OFFSET), including one at address 0 (Linux's per-CPU fixed_percpu_data).
+      const inSection = this.shndx[i] !== 0 && this.shndx[i] < SHN_LORESERVE;
+      if (inSection && this.nameOff[i] !== 0 && (type === STT_FUNC || type === STT_OBJECT || type === STT_NOTYPE)) idx.push(i);
     }
     const v = this.value;
     idx.sort((a, b) => (v[a] < v[b] ? -1 : v[a] > v[b] ? 1 : this.rank(b) - this.rank(a)));
