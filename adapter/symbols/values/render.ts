@@ -156,7 +156,8 @@ async function formatPointer(v: ValueRef, t: Extract<TypeInfo, { kind: 'pointer'
   // Rust prints the bytes behind a pointer to [u8; N], even at 0 (as an <error: …>)
   const bytes = rustByteArrayLength(target);
   if (bytes !== undefined) return `${hex} ${await formatByteString(n, bytes, ctx.readMemory, ctx.maxElements ?? 200)}`;
-  if (n === 0n) return hex;
+  // A null pointer is labelled only when a symbol sits at 0 (Linux: <fixed_percpu_data>), as gdb.
+  if (n === 0n) return hex + symbolText(n, ctx);
   // gdb labels a char pointer too, before its string: `0x14790 <exception_stacks+34704> "…"`
   if (isCharType(target)) return `${hex}${symbolText(n, ctx)} ${await readCString(n, ctx)}`;
   return hex + symbolText(n, ctx);
