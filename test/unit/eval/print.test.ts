@@ -51,6 +51,16 @@ describe('eval/print: results as gdb prints them', () => {
     assert.equal(await text(pointerValue(ptr('char *', cchar), 0x14790n)), '0x14790 <error: Cannot access memory at address 0x14790>');
   });
 
+  it('a null pointer gets a label only when a symbol sits at 0 (Linux per-CPU fixed_percpu_data)', async () => {
+    const cchar: TypeInfo = { kind: 'base', name: 'char', size: 1, encoding: 'signedChar' };
+    assert.equal(await text(pointerValue(ptr('char *', cchar), 0n)), '0x0');
+    const zeroEnv: EvalEnvironment = { ...env, symbolAt: a => (a < 64n ? { name: 'fixed_percpu_data', offset: a } : undefined) };
+    const zero = async (v: Value) => (await printValue(v, zeroEnv)).text;
+    assert.equal(await zero(pointerValue(ptr('char *', cchar), 0n)), '0x0 <fixed_percpu_data>');
+    assert.equal(await zero(pointerValue(ptr('struct node *', node), 0n)), '(struct node *) 0x0 <fixed_percpu_data>');
+    assert.equal(await zero(pointerValue(ptr('char *', cchar), 3n)), '0x3 <fixed_percpu_data+3> <error: Cannot access memory at address 0x3>');
+  });
+
   it('C pointers keep C syntax; p/x prints scalars bare in hex', async () => {
     assert.equal(await text(pointerValue(ptr('struct node *', node), 0x3000n)), '(struct node *) 0x3000');
     assert.equal(await text(pointerValue(ptr('&exo::Pair', Pair), PAIR_AT), true), '0xffff800000001000');

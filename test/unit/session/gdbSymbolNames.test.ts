@@ -30,6 +30,16 @@ bare_label:
 big_object:
   .skip 40960
   .size big_object, 40960
+  .section .pcpu, "aw"
+  .globl pcpu_start
+pcpu_start:
+  .globl fixed_pcpu
+  .type fixed_pcpu, @object
+fixed_pcpu:
+  .skip 64
+  .size fixed_pcpu, 64
+  .globl ABS_CONST
+  .set ABS_CONST, 0x400010
 `;
 
 describe('symbols: address → symbol as gdb names it', function () {
@@ -40,7 +50,8 @@ describe('symbols: address → symbol as gdb names it', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exo-symnames-'));
     fs.writeFileSync(path.join(dir, 'a.s'), ASM);
     elf = path.join(dir, 'a.elf');
-    const r = spawnSync('gcc', ['-nostdlib', '-static', '-Wl,-e,entry_fn', '-o', elf, path.join(dir, 'a.s')], { encoding: 'utf8' });
+    // .pcpu at address 0, as Linux's per-CPU section (fixed_percpu_data).
+    const r = spawnSync('gcc', ['-nostdlib', '-static', '-Wl,-e,entry_fn', '-Wl,--section-start=.pcpu=0', '-o', elf, path.join(dir, 'a.s')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -61,5 +72,18 @@ describe('symbols: address → symbol as gdb names it', function () {
       assert.deepEqual(ours ? [ours.symbol.name, ours.offset] : undefined, gdbSymbol(a), `0x${a.toString(16)}`);
     }
     assert.equal(sf.symbolAt(base('after_label') + 20n)?.symbol.name, 'entry_fn');
+  });
+
+  it('a section at address 0 names low addresses (the sized object first); absolute constants name nothing', () => {
+    const sf = SymbolFile.open(elf);
+    assert.equal(sf.symbolByName('fixed_pcpu')?.value, 0n);
+    for (const a of [0n, 3n]) {
+      const ours = sf.symbolAt(a);
+      assert.deepEqual(ours ? [ours.symbol.name, ours.offset] : undefined, gdbSymbol(a), `0x${a.toString(16)}`);
+    }
+    assert.equal(sf.symbolAt(3n)?.symbol.name, 'fixed_pcpu');
+    const abs = sf.symbolByName('ABS_CONST')!.value;
+    assert.equal(gdbSymbol(abs + 4n)?.[0] === 'ABS_CONST', false, 'gdb does not name addresses by absolute symbols');
+    assert.notEqual(sf.symbolAt(abs + 4n)?.symbol.name, 'ABS_CONST');
   });
 });
