@@ -11,6 +11,7 @@ import type { SteppingMode } from '../protocol';
 import { flowOf, planLine, type PlanInsn } from './linePlan';
 import type { RunResult, Runner } from './runner';
 import type { SiteManager } from './sites';
+import type { Site } from '../breakpoints/table';
 
 /** 'done': the step ends with this result; 'special': pc is at an instruction to single-step. */
 export type LineLeg = { kind: 'done'; result: RunResult } | { kind: 'special' };
@@ -74,8 +75,9 @@ export class LineRuns {
   }
 
   /** Runs the rest of the line (or up to an instruction to single-step) on hidden breakpoints.
-   *  They stay inserted when it returns: removing them can wait until the stop is reported
-   *  (the next sites.sync() does it). */
+   *  When the step ends they stay inserted: removing them can wait until the stop is reported
+   *  (the next sites.sync() does it). Before a single-step they go at once (stepping from a
+   *  breakpoint's address would re-hit it). */
   async leg(thread: RspThreadId, stepIn: boolean, range: SourceLine, fn: FunctionRange): Promise<LineLeg | undefined> {
     const d = this.d;
     const frameCfa = d.lines.frameCfa;
@@ -106,11 +108,19 @@ export class LineRuns {
         },
       });
       if (r.kind !== 'temp') return { kind: 'done', result: r };
-      if (plan.specials.includes(rip(r.regs))) return { kind: 'special' };
+      if (plan.specials.includes(rip(r.regs))) {
+        this.release(sites);
+        await d.sites.sync();
+        return { kind: 'special' };
+      }
       return { kind: 'done', result: { kind: 'stopped', reason: 'step', thread, hitIds: [], rip: rip(r.regs) } };
     } finally {
-      for (const s of sites) d.sites.table.removeTemp(s);
+      this.release(sites);
     }
+  }
+
+  private release(sites: Site[]): void {
+    for (const s of sites.splice(0)) this.d.sites.table.removeTemp(s);
   }
 
   /** The instruction at `addr` of `fn`, decoded from the vCPU's memory. */

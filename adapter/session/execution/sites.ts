@@ -15,8 +15,18 @@ export class SiteManager {
 
   constructor(private readonly target: ExecTarget, readonly table: BreakpointTable) {}
 
+  /** The sync in progress: syncs run one after the other (two at once could insert a site twice
+   *  and leave a phantom after one removal). */
+  private syncing: Promise<void> = Promise.resolve();
+
   /** Inserts and removes Z points so the target matches the table. */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    const p = this.syncing.then(() => this.syncOnce());
+    this.syncing = p.catch(() => undefined);
+    return p;
+  }
+
+  private async syncOnce(): Promise<void> {
     const { insert, remove } = diffSites(this.installed, this.table.desiredSites());
     for (const s of remove) {
       const k = siteKey(s);

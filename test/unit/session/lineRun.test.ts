@@ -1,0 +1,130 @@
+// Line steps on hidden breakpoints (LineRuns) over the fake machine, whose code reads back as real
+// x86 encodings (nops, call rel32, ret) for the disassembler: lines and calls run in one resume,
+// returns and calls stepped into are single-stepped, leftover breakpoints go at the next sync.
+import * as assert from 'node:assert/strict';
+import type { MemoryRead } from '../../../adapter/rsp';
+import { rspThread, type VirtAddr } from '../../../adapter/common/types';
+import { BreakpointTable, type HitEvaluator } from '../../../adapter/session/breakpoints/table';
+import { SiteManager } from '../../../adapter/session/execution/sites';
+import { Runner } from '../../../adapter/session/execution/runner';
+import { Stepper } from '../../../adapter/session/execution/stepper';
+import { LineRuns } from '../../../adapter/session/execution/lineRun';
+import type { LineLocator } from '../../../adapter/session/ports';
+import { FakeMachine, fakeLines, type Insn } from './fakeMachine';
+
+// main: line 10 = 0x100..0x108, line 11 = call f at 0x108 (+ op at 0x10d), line 12, line 13
+// f:    0x200 (line 20), body 0x201 (line 21), 0x204 line 22 with its ret at 0x207
+const program = new Map<bigint, Insn>([
+  [0x100n, { kind: 'op', len: 4 }], [0x104n, { kind: 'op', len: 4 }],
+  [0x108n, { kind: 'call', len: 5, target: 0x200n }], [0x10dn, { kind: 'op', len: 4 }],
+  [0x111n, { kind: 'op', len: 4 }], [0x115n, { kind: 'op', len: 4 }], [0x119n, { kind: 'op', len: 4 }],
+  [0x200n, { kind: 'op', len: 1 }], [0x201n, { kind: 'op', len: 3 }], [0x204n, { kind: 'op', len: 3 }],
+  [0x207n, { kind: 'ret', len: 1 }],
+]);
+const base = fakeLines(
+  [[0x100n, 0x108n, 10], [0x108n, 0x111n, 11], [0x111n, 0x115n, 12], [0x115n, 0x11dn, 13],
+    [0x200n, 0x201n, 20], [0x201n, 0x204n, 21], [0x204n, 0x208n, 22]],
+  [{ name: 'main', low: 0x100n, high: 0x11dn, body: 0x100n }, { name: 'f', low: 0x200n, high: 0x208n, body: 0x201n }],
+);
+// No pushes in the fake: every frame's CFA is rsp + 8 (just above its return address).
+const lines: LineLocator = { ...base, frameCfa: async regs => (regs.get('rsp') ?? 0n) + 8n };
+
+const NOPS: Record<number, number[]> = { 1: [0x90], 3: [0x0f, 0x1f, 0x00], 4: [0x0f, 0x1f, 0x40, 0x00] };
+
+/** The fake machine, its code readable as x86 bytes and 64-bit long mode in its registers. */
+class CodeMachine extends FakeMachine {
+  readonly codeReads: bigint[] = [];
+  override async readRegisters(thread: number) {
+    const r = new Map(await super.readRegisters(rspThread(thread)));
+    r.set('cr0', 0x80000011n); r.set('efer', 0x500n); r.set('cr4', 0x20n); r.set('eflags', 2n); r.set('cs', 8n);
+    return r;
+  }
+  override async readVirtual(t: number, addr: VirtAddr, length: number): Promise<MemoryRead> {
+    if (addr >= 0x1000n) return super.readVirtual(rspThread(t), addr, length);
+    this.codeReads.push(addr);
+    const data = new Uint8Array(length).fill(0xcc);
+    for (const [a, insn] of this.program) {
+      const bytes = insn.kind === 'op' ? NOPS[insn.len] : insn.kind === 'ret' ? [0xc3]
+        : [0xe8, ...Array.from({ length: 4 }, (_, i) => Number((BigInt.asUintN(32, insn.target - (a + 5n)) >> BigInt(8 * i)) & 0xffn))];
+      bytes.forEach((b, i) => { const off = a + BigInt(i) - addr; if (off >= 0n && off < BigInt(length)) data[Number(off)] = b; });
+    }
+    return { data, unreadable: [] };
+  }
+}
+
+const noEval: HitEvaluator = { condition: async () => true, log: async () => {} };
+const T1 = rspThread(1);
+
+function rig(start: bigint) {
+  const m = new CodeMachine(program, [start]);
+  const table = new BreakpointTable();
+  const sites = new SiteManager(m, table);
+  const runner = new Runner(m, sites, () => noEval, 1000);
+  const runs = new LineRuns({ target: m, sites, runner, lines, mode: () => 'isolated' });
+  const stepper = new Stepper({
+    target: m, sites, runner, lines, mode: () => 'isolated', stepTimeoutMs: 1000,
+    callerOf: async () => undefined,
+    runLine: (t, stepIn, range, fn) => runs.leg(t, stepIn, range, fn),
+  });
+  return { m, sites, stepper, runs };
+}
+
+describe('session/execution: line steps on hidden breakpoints', function () {
+  this.timeout(20_000);
+
+  it('next runs a line, and a line with a call, without single-stepping', async () => {
+    const { m, sites, stepper } = rig(0x100n);
+    let r = await stepper.step(T1, 'over', 'line');
+    assert.equal(r.kind === 'stopped' && r.reason, 'step');
+    assert.equal(m.cpus[0].rip, 0x108n);
+    assert.ok(m.bps.has(0x108n), 'the breakpoint it stopped on stays until the next sync');
+    await sites.sync();
+    assert.equal(m.bps.size, 0);
+    r = await stepper.step(T1, 'over', 'line');
+    assert.equal(m.cpus[0].rip, 0x111n, 'over the call to the next line');
+    assert.equal(r.kind === 'stopped' && r.reason, 'step');
+    assert.deepEqual(m.steppedAt, [], 'no instruction was single-stepped');
+  });
+
+  it('step in single-steps the call and stops in the callee body', async () => {
+    const { m, stepper } = rig(0x100n);
+    await stepper.step(T1, 'over', 'line');
+    await stepper.step(T1, 'in', 'line');
+    assert.equal(m.cpus[0].rip, 0x201n);
+    assert.deepEqual(m.steppedAt, [0x108n], 'only the call');
+  });
+
+  it('a return is single-stepped and the caller line finished, as gdb does', async () => {
+    const { m, stepper } = rig(0x100n);
+    await stepper.step(T1, 'over', 'line');
+    await stepper.step(T1, 'in', 'line');      // f's body, 0x201 (line 21)
+    await stepper.step(T1, 'over', 'line');    // line 22 at 0x204
+    assert.equal(m.cpus[0].rip, 0x204n);
+    await stepper.step(T1, 'over', 'line');    // ret → 0x10d (mid line 11) → line 12
+    assert.equal(m.cpus[0].rip, 0x111n);
+    assert.deepEqual(m.steppedAt, [0x108n, 0x207n]);
+  });
+
+  it('code read at the stop serves the next plan; a memory write or resume forgets it', async () => {
+    const { m, stepper, runs } = rig(0x100n);
+    runs.prefetch(T1);
+    await new Promise(r => setTimeout(r, 50));
+    const reads = m.codeReads.length;
+    assert.equal(reads, 1);
+    await stepper.step(T1, 'over', 'line');
+    assert.equal(m.codeReads.length, reads, 'the plan used the prefetched code');
+    runs.invalidate();
+    await stepper.step(T1, 'over', 'line');
+    assert.ok(m.codeReads.length > reads, 'read again after invalidate');
+  });
+
+  it('concurrent syncs insert each site once', async () => {
+    const { m, sites } = rig(0x100n);
+    const s = sites.table.addTemp(0x111n);
+    await Promise.all([sites.sync(), sites.sync(), sites.sync()]);
+    assert.equal(m.bps.get(0x111n), 1);
+    sites.table.removeTemp(s);
+    await Promise.all([sites.sync(), sites.sync()]);
+    assert.equal(m.bps.size, 0);
+  });
+});
