@@ -5,5 +5,5 @@ export const VIEW_HELP: Record<string, string> = {
   pagetables: '[summary|ranges|table|tlb|mem] page tables of a vCPU (tlb/mem: exactly QEMU\'s info tlb/info mem)',
   translate: 'ADDR [--phys]  virtual → physical with the entries walked (--phys: every virtual address of a frame)',
   elf: '[FILE] [--pid N]  ELF segments/sections against the live page tables',
-  cow: 'the copy-on-write fault timeline from the kernel\'s log',
+  cow: 'the copy-on-write fault timeline from the kernel\'s log, and the --fault-trace records (PTE before, and after at the return)',
 };
