@@ -9,6 +9,9 @@ import type { PcRange } from './dwarf/ranges';
 import { dwarfSectionsOf } from './dwarf/sections';
 import type { Unit } from './dwarf/unit';
 import { ElfFile } from './elf/elffile';
+import { SectionWindow } from './elf/section';
+import { LineProgram } from './dwarf/line';
+import type { DebugLineOffset } from './dwarf/offsets';
 import type { ElfSymbol } from './elf/types';
 import { UnitFunctions, type FunctionInfo } from './functions';
 import { CuLineTable, type PcLine } from './linetable';
@@ -117,13 +120,35 @@ export class SymbolFile {
     });
   }
 
-  /** Every source file named by any unit's line table (full paths, sorted). */
+  /**
+   * Every source file named by any line program (full paths, sorted). The headers are read front
+   * to back through one window and not kept; DWARF 5 programs name their compilation directory
+   * themselves, so only older ones need their unit's DW_AT_comp_dir (units mapped on demand).
+   */
   sourceFiles(): string[] {
+    const sec = this.dwarf.sections.line;
     const set = new Set<string>();
-    for (const u of this.units()) {
-      const off = u.lineProgramOffset();
-      if (off === undefined) continue;
-      for (const f of this.dwarf.lineProgram(off, u).files) if (f) set.add(f.path);
+    if (!sec) return [];
+    const win = new SectionWindow(sec);
+    const shared = { sections: this.dwarf.sections, lineStrCache: new Map<number, string>(), pathCache: new Map<string, string>() };
+    let byStmt: Map<number, Unit> | undefined;
+    const unitOf = (off: number) => {
+      if (!byStmt) {
+        byStmt = new Map();
+        for (const u of this.units()) { try { const s = u.lineProgramOffset(); if (s !== undefined) byStmt.set(s, u); } catch { /* no line table */ } }
+      }
+      return byStmt.get(off);
+    };
+    for (let off = 0; off < sec.size;) {
+      // The version decides whether the unit is needed: peek at it (bytes 4-5, or 12-13 in DWARF64).
+      const head = win.bytes(off, Math.min(14, sec.size - off));
+      const dw64 = head.length >= 4 && head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff;
+      const version = dw64 ? head[12] | (head[13] << 8) : head[4] | (head[5] << 8);
+      const u = version < 5 ? unitOf(off) : undefined;
+      const lp = LineProgram.parse(sec, off as DebugLineOffset, { ...shared, addressSize: u?.addressSize ?? 8, compDir: u?.compDir(), name: u?.name() }, win);
+      for (const f of lp.files) if (f) set.add(f.path);
+      if (lp.end <= off) break;
+      off = lp.end;
     }
     return [...set].sort();
   }

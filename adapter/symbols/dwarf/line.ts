@@ -48,6 +48,8 @@ export interface LineContext {
   sections: DwarfSections;
   /** .debug_line_str strings by offset, shared by all programs (paths repeat in every unit). */
   lineStrCache?: Map<number, string>;
+  /** Resolved paths by (comp dir, dir, name), shared by programs read together (sourceFiles). */
+  pathCache?: Map<string, string>;
 }
 
 /** Bound on rows per program: corrupt input cannot make us loop forever. */
@@ -140,8 +142,9 @@ export class LineProgram {
   /** The file entry for a row's file register (1-based before v5, 0-based in v5). */
   file(index: number): FileEntry | undefined { return this.files[index]; }
 
-  static parse(sec: Section, offset: DebugLineOffset, ctx: LineContext): LineProgram {
-    const { c, end, offSize, version, progStart } = openProgram(sec, offset);
+  /** The program's header (rows are run on demand); `win` reads it through a front-to-back window. */
+  static parse(sec: Section, offset: DebugLineOffset, ctx: LineContext, win?: SectionWindow): LineProgram {
+    const { c, end, offSize, version, progStart } = openProgram(sec, offset, win);
     let addressSize = ctx.addressSize;
     if (version >= 5) {
       addressSize = c.u8();
@@ -160,10 +163,22 @@ export class LineProgram {
     for (let i = 1; i < opcodeBase; i++) stdLengths.push(c.u8());
     const dirs: string[] = [];
     const files: (FileEntry | undefined)[] = [];
+    // DWARF 5's directory 0 is the compilation directory: it stands in when the unit's is unknown.
+    const compDirOf = () => ctx.compDir ?? (version >= 5 ? dirs[0] ?? '' : '');
     const compDir = ctx.compDir ?? '';
     const fc: FormContext = { version, addressSize, offsetSize: offSize, offset: 0 };
-    const absDir = (d: string) => (d.startsWith('/') || !compDir ? d : posix.join(compDir, d));
-    const resolve = (dir: number, name: string) => posix.normalize(name.startsWith('/') ? name : posix.join(absDir(dirs[dir] ?? ''), name));
+    const absDir = (d: string) => { const cd = compDirOf(); return d.startsWith('/') || !cd ? d : posix.join(cd, d); };
+    const paths = ctx.pathCache;
+    const resolve = (dir: number, name: string) => {
+      const d = dirs[dir] ?? '';
+      const key = paths && `${compDirOf()}\0${d}\0${name}`;
+      let p = key === undefined ? undefined : paths!.get(key);
+      if (p === undefined) {
+        p = posix.normalize(name.startsWith('/') ? name : posix.join(absDir(d), name));
+        if (key !== undefined) paths!.set(key, p);
+      }
+      return p;
+    };
     const lineStr = (off: number) => {
       const cache = ctx.lineStrCache;
       let v = cache?.get(off);

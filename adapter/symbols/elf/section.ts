@@ -23,6 +23,8 @@ export class Section {
   private scratch: Uint8Array | undefined;
   readonly size: number;
   private readonly compressed: boolean;
+  /** A compressed section we cannot inflate (zstd): reported on first use, not at open. */
+  private readonly unusable: ParseError | undefined;
 
   constructor(readonly header: SectionHeader, private readonly src: ByteSource) {
     this.compressed = (header.flags & SHF_COMPRESSED) !== 0n;
@@ -31,7 +33,14 @@ export class Section {
     if (end > BigInt(src.size)) {
       throw new ParseError(header.name, 0, `section data (file offset 0x${header.offset.toString(16)}, ${header.size} bytes) extends past the end of the file (${src.size} bytes)`);
     }
-    this.size = this.compressed ? this.decompressedSize() : Number(header.size);
+    let size = Number(header.size);
+    if (this.compressed) {
+      try { size = this.decompressedSize(); } catch (e) {
+        if (!(e instanceof ParseError)) throw e;
+        this.unusable = e; // size stays the stored one: readers try, and get this error
+      }
+    }
+    this.size = size;
   }
 
   get name(): string { return this.header.name; }
@@ -42,7 +51,8 @@ export class Section {
     const size = h.u64();
     if (type !== ELFCOMPRESS_ZLIB) {
       const what = type === ELFCOMPRESS_ZSTD ? 'zstd' : `type ${type}`;
-      throw new ParseError(this.name, 0, `compressed with ${what}, only zlib is supported; relink with --compress-debug-sections=zlib or none`);
+      // Node 20's zlib has no zstd (zstdDecompressSync arrived in Node 22.15/23.8).
+      throw new ParseError(this.name, 0, `compressed with ${what}, only zlib is supported (Node ${process.versions.node} has no zstd); relink with --compress-debug-sections=zlib or none`);
     }
     if (size > 0x7fffffffn) throw new ParseError(this.name, 0, `decompressed size ${size} is too large`);
     return Number(size);
@@ -51,6 +61,7 @@ export class Section {
   /** The whole section (inflated if compressed). Use for small sections. */
   data(): Uint8Array {
     if (this.whole) return this.whole;
+    if (this.unusable) throw this.unusable;
     const raw = this.src.read(Number(this.header.offset), Number(this.header.size));
     if (!this.compressed) { this.whole = raw; return raw; }
     let out: Buffer;
@@ -66,6 +77,7 @@ export class Section {
 
   /** `length` bytes at section offset `offset`; throws a ParseError naming the section if outside. */
   read(offset: number, length: number): Uint8Array {
+    if (this.unusable) throw this.unusable;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
       throw new ParseError(this.name, offset, `needs ${length} byte(s) but the section has ${this.size}`);
     }
@@ -181,6 +193,7 @@ export class Section {
 
   /** The NUL-terminated string at `offset` (string tables: .strtab, .debug_str, .debug_line_str). */
   cstrAt(offset: number): string {
+    if (this.unusable) throw this.unusable;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.size) {
       throw new ParseError(this.name, Math.max(0, Math.min(offset, Number.MAX_SAFE_INTEGER)), `string offset outside the section (${this.size} bytes)`);
     }

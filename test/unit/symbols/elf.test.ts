@@ -1,6 +1,7 @@
 // ELF layer on real gcc output: section headers, .symtab lookups both ways, the build-id note,
 // and SHF_COMPRESSED (zlib) debug sections giving the same answers as plain ones.
 import assert from 'node:assert/strict';
+import { ParseError } from '../../../adapter/common/cursor';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,18 @@ describe('symbols/elf: headers, symbols, notes, compressed sections', function (
     assert.deepEqual(b.breakpointsForLine('tiny.c', 10), a.breakpointsForLine('tiny.c', 10));
     const fn = a.functionContaining(a.symbolByName('sum')!.value)!;
     for (let pc = fn.low; pc < fn.high; pc++) assert.deepEqual(b.addressInfo(pc), a.addressInfo(pc));
+  });
+
+  it('zstd-compressed sections (Node 20 zlib cannot inflate them): a typed error naming the section, on use', () => {
+    const z = SymbolFile.open(zlib);
+    const info = z.elf.section('.debug_info')!;
+    const bytes = new Uint8Array(readFileSync(zlib));
+    const at = Number(info.header.offset);
+    assert.equal(bytes[at], 1, 'Elf64_Chdr.ch_type is ELFCOMPRESS_ZLIB');
+    bytes[at] = 2; // ELFCOMPRESS_ZSTD
+    const sf = SymbolFile.open(new BufferSource(bytes));
+    assert.equal(sf.symbolByName('sum')?.value, z.symbolByName('sum')?.value, 'the symbol table still works');
+    assert.throws(() => sf.breakpointsForFunction('sum'), (e: Error) => e instanceof ParseError && e.section === '.debug_info' && /zstd, only zlib is supported/.test(e.message));
   });
 
   it('refuses what is not an ELF64 little-endian file with a user error', () => {
