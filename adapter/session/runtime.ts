@@ -124,9 +124,11 @@ export class Runtime {
       if (restore) await restore().catch(() => { /* QMP gone: the session ends anyway */ });
       this.lastThread = r.thread;
       this.events.stopped(r);
-      this.lineRuns?.prefetch(r.thread);
+      // The stack the client asks for first goes first: its reads are queued by now.
+      await new Promise(resolve => setImmediate(resolve));
       // Hidden breakpoints a step left inserted go now, after the stop is reported.
       await this.sites.sync().catch(() => { /* a lost connection is reported by the next request */ });
+      this.lineRuns?.prefetch(r.thread);
     });
   }
 

@@ -20,6 +20,7 @@ export const STACK_CHUNK = 0x800n;
 /** How far above rsp reads count as stack (a kernel stack is 8-16 KiB). Only stack memory is
  *  read ahead: elsewhere a larger read than asked could touch device memory. */
 export const STACK_WINDOW = 0x4000n;
+const PAGE = 0x1000n;
 
 /** `onDrop` hears every time the cache is dropped (other per-stop caches follow it). */
 export function cachingStopState(rsp: RspClientApi, onDrop?: () => void): RspClientApi {
@@ -38,15 +39,28 @@ export function cachingStopState(rsp: RspClientApi, onDrop?: () => void): RspCli
     return p;
   };
 
-  const chunk = (thread: RspThreadId, base: bigint): Promise<MemoryRead> => {
-    const key = `${thread}:${base}`;
-    let p = chunks.get(key);
-    if (!p) {
-      p = rsp.readVirtual(thread, virt(base), Number(STACK_CHUNK));
+  /** The chunk at `base`; a miss reads the rest of its page at once (the client pipelines the
+   *  chunks: one round trip for the frames of a whole stack page). */
+  const chunk = (thread: RspThreadId, base: bigint, windowEnd: bigint): Promise<MemoryRead> => {
+    const cached = chunks.get(`${thread}:${base}`);
+    if (cached) return cached;
+    const pageEnd = base - (base % PAGE) + PAGE;
+    let end = base + STACK_CHUNK;
+    while (end < pageEnd && end < windowEnd && !chunks.has(`${thread}:${end}`)) end += STACK_CHUNK;
+    const all = rsp.readVirtual(thread, virt(base), Number(end - base));
+    let out: Promise<MemoryRead> | undefined;
+    for (let b = base; b < end; b += STACK_CHUNK) {
+      const key = `${thread}:${b}`;
+      const from = b;
+      const p = all.then(r => ({
+        data: r.data.subarray(Number(from - base), Number(from - base + STACK_CHUNK)),
+        unreadable: r.unreadable.filter(u => u.start < from + STACK_CHUNK && u.end > from),
+      }));
       chunks.set(key, p);
       p.catch(() => { if (chunks.get(key) === p) chunks.delete(key); });
+      out ??= p;
     }
-    return p;
+    return out!;
   };
 
   const readVirtual = async (thread: RspThreadId, addr: VirtAddr, length: number): Promise<MemoryRead> => {
@@ -57,7 +71,7 @@ export function cachingStopState(rsp: RspClientApi, onDrop?: () => void): RspCli
     const data = new Uint8Array(length);
     const bad: AddrRange[] = [];
     for (let base = addr - (addr % STACK_CHUNK); base < end; base += STACK_CHUNK) {
-      const c = await chunk(thread, base);
+      const c = await chunk(thread, base, lo + STACK_WINDOW);
       const from = addr > base ? addr : base;
       const to = end < base + STACK_CHUNK ? end : base + STACK_CHUNK;
       if (c.unreadable.length) { bad.push({ start: from, end: to }); continue; }

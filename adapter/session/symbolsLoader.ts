@@ -8,6 +8,7 @@ import { DW_AT } from '../symbols/dwarf/constants';
 import { fileName } from '../symbols/query/address';
 import { skipPrologue } from '../symbols/query/prologue';
 import { scopesAt } from '../symbols/values/scope';
+import { typeOf } from '../symbols/values/types';
 import { buildStack, cfiSectionsOf, frameCfa, X86_64_REG_NAMES, type StackFrame, type UnwindFrame } from '../symbols/unwind';
 import type { FunctionRange, SourceLine } from './ports';
 import type { SessionSymbols } from './symbolsPort';
@@ -21,6 +22,8 @@ export interface LoadedSymbols {
   file?: SymbolFile;
   /** CFI unwinding with inlined frames; absent → frame-pointer walk. */
   frames?: FrameBuilder;
+  /** In idle time, parses what a first stop at these addresses needs (breakpoints just set). */
+  warmAt?(addrs: readonly bigint[]): void;
 }
 
 /** `read` throws (a typed error naming the address) where memory is unreadable. */
@@ -41,7 +44,7 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
   }
   const cfi = cfiSectionsOf(sf.elf);
   const session = facadeSymbols(sf, path, cfi);
-  const loaded = { session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a)) };
+  const loaded = { session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a)), warmAt: (addrs: readonly bigint[]) => warmAt(sf, cfi, addrs) };
   warmUp(sf, cfi);
   return loaded;
 }
@@ -65,6 +68,22 @@ function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
         for (const c of cfi) c.findFde(s.value); // builds the FDE index
       } catch { /* errors surface again, cached, when really asked */ }
       return;
+    }
+  }, 0).unref?.();
+}
+
+/** What a stop at `addr` parses first (scopes and the types of their variables, the CFI row, the
+ *  symbol and line lookups), done ahead while the kernel runs to it. */
+function warmAt(sf: SymbolFile, cfi: CfiSection[], addrs: readonly bigint[]): void {
+  setTimeout(() => {
+    for (const a of addrs.slice(0, 16)) {
+      try {
+        sf.lineForPc(a);
+        sf.functionContaining(a);
+        sf.symbolAt(a);
+        for (const c of cfi) c.rowAt(a);
+        for (const s of scopesAt(sf.dwarf, a)) for (const d of [...s.params, ...s.locals]) typeOf(d);
+      } catch { /* errors surface again, cached, when really asked */ }
     }
   }, 0).unref?.();
 }

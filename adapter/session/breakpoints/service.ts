@@ -43,6 +43,7 @@ export class BreakpointService {
       } catch (e) { return this.unverified(describeError(e), bp.line); }
     });
     const entries = this.rt.table.replace('source', file, fresh.filter(isEntry));
+    this.rt.parts.loaded.warmAt?.(entries.flatMap(e => e.addresses));
     await this.rt.sites.sync();
     let i = 0;
     return fresh.map(f => {
@@ -104,6 +105,7 @@ export class BreakpointService {
 
   private async commit(kind: NewEntry['kind'], fresh: (NewEntry | DebugProtocol.Breakpoint)[]): Promise<DebugProtocol.Breakpoint[]> {
     const entries = this.rt.table.replace(kind, undefined, fresh.filter(isEntry));
+    if (kind !== 'data') this.rt.parts.loaded.warmAt?.(entries.flatMap(e => e.addresses));
     await this.rt.sites.sync();
     let i = 0;
     return fresh.map(f => {
