@@ -7,6 +7,7 @@ import { bytesText, Disassembler, Instruction, type CodeBits } from '../../x86/d
 import { cpuMode } from '../../x86/cpumode';
 import type { Runtime } from '../runtime';
 import { parseMemoryReference } from './memory';
+import { sourcePaths } from './sources';
 
 const MAX_INSN = 15;
 const hex = (v: bigint) => '0x' + v.toString(16);
@@ -59,7 +60,8 @@ export async function disassemble(rt: Runtime, thread: RspThreadId, args: DebugP
       instructionBytes: bytesText(ins.bytes),
       instruction: ins.text,
       symbol: sym && args.resolveSymbols !== false ? (sym.offset === 0n ? sym.name : `${sym.name}+${sym.offset}`) : undefined,
-      ...(line && key !== lastLine ? { location: { name: line.file.split('/').pop(), path: line.file }, line: line.line } : {}),
+      // Missing sources (e.g. /rustc/… without rust-src) come without a path, as in stack frames.
+      ...(line && key !== lastLine ? { location: await sourcePaths.source(line.file), line: line.line } : {}),
       presentationHint: ins.invalid ? 'invalid' : undefined,
     });
     lastLine = key;
