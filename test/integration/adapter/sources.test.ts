@@ -1,7 +1,7 @@
 // loadedSources and stack frames against real QEMU + Exo-OS: every source offered with a path
 // exists on disk; Rust's /rustc/<commit>/… sources map into the installed rust-src when it is the
 // same rustc, otherwise they come without a path, deemphasized, with the reason (and stack frames
-// into them are 'subtle', so VS Code does not try to open a missing file).
+// into them are 'subtle', so VS Code does not try to open a missing file); disassembly likewise.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -65,5 +65,14 @@ describe('adapter: sources on disk, /rustc mapped or marked (real QEMU + Exo-OS)
     assert.ok(kernel, `a kernel frame with its source: ${frames.map(f => f.name).join(' <- ')}`);
     assert.equal(kernel.presentationHint, 'normal');
     assert.ok(fs.existsSync(kernel.source!.path!));
+
+    // The disassembly's source locations follow the same rule.
+    const dis = async (ref: string) => (await s.dc.disassembleRequest({ memoryReference: ref, instructionCount: 4 })).body!.instructions;
+    const inCore = (await dis(top.instructionPointerReference!)).find(i => i.location)!;
+    assert.ok(inCore, 'core instructions carry a source location');
+    if (tc?.srcRoot) assert.ok(fs.existsSync(inCore.location!.path!));
+    else assert.deepEqual([inCore.location!.path, inCore.location!.presentationHint], [undefined, 'deemphasize']);
+    const inKernel = (await dis(kernel.instructionPointerReference!)).find(i => i.location)!;
+    assert.ok(inKernel.location!.path?.startsWith(KERNEL_SRC) && fs.existsSync(inKernel.location!.path));
   });
 });
