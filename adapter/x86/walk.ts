@@ -2,6 +2,7 @@
 // flight together), enumerates leaves in address order with a bound against garbage,
 // translates virtual → physical with the chain of entries, and physical → virtual.
 import { ExoError } from '../common/errors';
+import { readLE } from '../common/hex';
 import { canonical, geometry, Geometry, PagingContext, QEMU_TABLE_MASK, TableCache } from './paging';
 import { decodePte, DecodedPte, PteOptions, TableLevel } from './pte';
 
@@ -186,4 +187,26 @@ export async function translate(ctx: PagingContext, cache: TableCache, virt: big
 function levelName(level: TableLevel, g: Geometry): string {
   if (g.mode === '32-bit') return level === 2 ? 'PD' : 'PT';
   return ({ 1: 'PT', 2: 'PD', 3: 'PDPT', 4: 'PML4', 5: 'PML5' } as const)[level];
+}
+
+/**
+ * The raw leaf entry mapping `virt`, reading one entry per level instead of whole tables (for
+ * a single lookup, e.g. a fault trace's PTE before/after). Undefined where `translate` faults.
+ */
+export async function leafEntry(ctx: PagingContext, read: (addr: bigint, len: number) => Promise<Uint8Array>, virt: bigint, opts: PteOptions = {}): Promise<bigint | undefined> {
+  const g = geometry(ctx);
+  if (!g) return undefined;
+  const va = BigInt.asUintN(64, virt);
+  if (g.vaBits === 32 ? va > 0xffff_ffffn : canonical(va & ((1n << BigInt(g.vaBits)) - 1n), g.vaBits) !== va) return undefined;
+  let table = g.root;
+  for (let depth = 0; depth < g.levels.length; depth++) {
+    const lv = g.levels[depth];
+    const index = (va >> lv.shift) & BigInt(lv.entries - 1);
+    const raw = readLE(await read(table + index * BigInt(lv.entrySize), lv.entrySize), 0, lv.entrySize);
+    const e = decodePte(raw, lv.level, { ...opts, entrySize: lv.entrySize }, lv.largePages);
+    if (!e.present || e.reserved !== 0n) return undefined;
+    if (isLeaf(g, depth, raw)) return raw;
+    table = nextTable(g, raw);
+  }
+  return undefined;
 }

@@ -9,8 +9,7 @@ import { FaultTraceLog, type FaultTraceSpec, type TraceRecord } from '../../kern
 import { X86_64, X86_64_REG_NAMES, cfiSectionsOf, unwind } from '../../symbols/unwind';
 import type { CfiSection } from '../../symbols/cfi/section';
 import { reg } from '../../x86/cpumode';
-import { TableCache } from '../../x86/paging';
-import { translate } from '../../x86/walk';
+import { leafEntry } from '../../x86/walk';
 import type { BreakpointEntry } from '../breakpoints/table';
 import { evaluateExpression } from '../inspect/evaluate';
 import { FrameVariables } from '../inspect/locals';
@@ -24,13 +23,11 @@ const logs = new WeakMap<Runtime, FaultTraceLog>();
 
 export function faultTraceOf(rt: Runtime): FaultTraceLog | undefined { return logs.get(rt); }
 
-/** A leaf-PTE reader in `thread`'s paging mode with another CR3 (tables read fresh each time). */
+/** A leaf-PTE reader in `thread`'s paging mode with another CR3 (one entry read per level). */
 function leafReader(rt: Runtime, thread: RspThreadId) {
   return async (cr3: bigint, va: bigint): Promise<bigint | undefined> => {
     const r = await rt.rsp.readRegisters(thread);
-    const cache = new TableCache(async (a, n) => (await rt.rsp.readPhysical(phys(a), n)).data);
-    const t = await translate({ cr0: reg(r, 'cr0'), cr3, cr4: reg(r, 'cr4'), efer: reg(r, 'efer') }, cache, va);
-    return t.phys === undefined ? undefined : t.steps[t.steps.length - 1].entry.raw;
+    return leafEntry({ cr0: reg(r, 'cr0'), cr3, cr4: reg(r, 'cr4'), efer: reg(r, 'efer') }, async (a, n) => (await rt.rsp.readPhysical(phys(a), n)).data, va);
   };
 }
 

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { writeLE } from '../../../adapter/common/hex';
 import { countRanges, mappedRanges, physToVirt, scanLeaves } from '../../../adapter/x86/leafScan';
 import { TableCache, type PagingContext } from '../../../adapter/x86/paging';
-import { forEachLeaf, loadSnapshot, toMapping } from '../../../adapter/x86/walk';
+import { forEachLeaf, leafEntry, loadSnapshot, toMapping, translate } from '../../../adapter/x86/walk';
 
 /** xorshift32: reproducible tables. */
 function rng(seed: number) {
@@ -99,6 +99,27 @@ describe('x86/leafScan: numbers and words agree with the bigint walk', () => {
       assert.ok(seen.large > 0 && seen.cow > 0 && (mode === '32-bit' || (seen.garbage > 0 && seen.nx > 0)), JSON.stringify(seen));
     });
   }
+  it('leafEntry (one entry read per level) gives translate\'s leaf for mapped, unmapped and garbage addresses', async () => {
+    for (const mode of Object.keys(MODES)) {
+      for (let seed = 1; seed <= 4; seed++) {
+        const { ctx, read } = build(mode, seed * 104_729);
+        const snap = (await loadSnapshot(ctx, new TableCache(read)))!;
+        const vas: bigint[] = [];
+        forEachLeaf(snap, l => { vas.push(l.virt, l.virt + 0x123n); return vas.length < 200; });
+        const next = rng(seed);
+        for (let i = 0; i < 50; i++) vas.push(BigInt(next()) << BigInt(next() % 30));
+        vas.push(0xffff_8000_0000_0000n, 0x8000_0000_0000n); // canonical / not
+        let reads = 0;
+        const small = async (a: bigint, n: number) => { reads++; assert.ok(n <= 8); return read(a, n); };
+        for (const va of vas) {
+          const t = await translate(ctx, new TableCache(read), va);
+          const want = t.phys === undefined ? undefined : t.steps[t.steps.length - 1].entry.raw;
+          assert.equal(await leafEntry(ctx, small, va), want, `${mode} seed ${seed} va 0x${va.toString(16)}`);
+        }
+        assert.ok(reads > 0);
+      }
+    }
+  });
   it('stops at maxLeaves and when the visitor returns false', async () => {
     const { ctx, read } = build('4-level', 3);
     const snap = (await loadSnapshot(ctx, new TableCache(read)))!;
