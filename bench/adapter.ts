@@ -14,21 +14,25 @@ const now = () => process.hrtime.bigint();
 class Gdb {
   private buf = '';
   private n = 0;
+  /** Called on every output chunk while a command waits (no polling: a busy loop here would
+   *  take a core from gdb and QEMU and slow the anchor down). */
+  private wake: (() => void) | undefined;
   private readonly p: ChildProcessWithoutNullStreams;
   constructor() {
     this.p = spawn('gdb', ['-q', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', KERNEL]);
-    this.p.stdout.setEncoding('utf8').on('data', (s: string) => { this.buf += s; });
-    this.p.stderr.setEncoding('utf8').on('data', (s: string) => { this.buf += s; });
+    const take = (s: string) => { this.buf += s; this.wake?.(); };
+    this.p.stdout.setEncoding('utf8').on('data', take);
+    this.p.stderr.setEncoding('utf8').on('data', take);
   }
   async run(cmd: string, timeoutMs = 120_000): Promise<string> {
     const mark = `@@done${++this.n}@@`;
     const start = this.buf.length;
     this.p.stdin.write(`${cmd}\necho ${mark}\\n\n`);
-    const t0 = Date.now();
-    while (!this.buf.includes(mark, start)) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`gdb: no answer to "${cmd}" within ${timeoutMs} ms:\n${this.buf.slice(-1000)}`);
-      await new Promise(r => setImmediate(r));
-    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { this.wake = undefined; reject(new Error(`gdb: no answer to "${cmd}" within ${timeoutMs} ms:\n${this.buf.slice(-1000)}`)); }, timeoutMs);
+      this.wake = () => { if (this.buf.includes(mark, start)) { clearTimeout(timer); this.wake = undefined; resolve(); } };
+      this.wake();
+    });
     return this.buf.slice(start, this.buf.indexOf(mark, start));
   }
   close(): void { this.p.stdin.end('kill\nquit\n'); setTimeout(() => this.p.kill('SIGKILL'), 2000).unref(); }
