@@ -126,6 +126,12 @@ export class Runner {
     if (this.running) await this.target.interrupt();
   }
 
+  /** What a stop of `thread` outside run() means (another vCPU's stop while one steps with the
+   *  others running): a result to report, or undefined to resume silently. */
+  classifyStop(stop: StopEvent, thread: RspThreadId): Promise<RunResult | undefined> {
+    return this.classify(stop, thread, { current: thread });
+  }
+
   /** undefined = resume silently (a hit that should not surface). */
   private async classify(stop: StopEvent, thread: RspThreadId, opts: RunOptions): Promise<RunResult | undefined> {
     if (stop.exited !== undefined) return { kind: 'exited', description: `QEMU exited with code ${stop.exited}.` };

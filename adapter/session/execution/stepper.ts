@@ -20,6 +20,8 @@ const MAX_LINE_INSTRUCTIONS = 20_000;
 const MAX_INSN = 15n;
 /** Interrupts passed through while stepping one instruction before it counts as moved anyway. */
 const MAX_INTERRUPTS = 8;
+/** Stops of other vCPUs (steppingMode all) resumed silently during one instruction step. */
+const MAX_FOREIGN_STOPS = 64;
 
 export interface StepperDeps {
   target: ExecTarget;
@@ -69,6 +71,7 @@ export class Stepper {
     let after: RegisterValues;
     for (let handled = 0; ; handled++) {
       const stop = await this.stepRaw(thread, rip(before));
+      if ('kind' in stop) return { kind: 'other', result: stop };
       if (stop.exited !== undefined || stop.terminated) {
         return { kind: 'other', result: { kind: 'exited', description: stop.exited !== undefined ? `QEMU exited with code ${stop.exited}.` : 'QEMU was terminated.' } };
       }
@@ -97,13 +100,27 @@ export class Stepper {
     return { kind: 'moved', regs: r.regs, before };
   }
 
-  private async stepRaw(thread: RspThreadId, at: bigint): Promise<StopEvent> {
-    if (this.d.mode() === 'all') {
-      // Everyone runs while this vCPU steps; QEMU reports the step (or another stop).
+  /** One instruction of `thread`: its stop, or (steppingMode all) what another vCPU's stop during
+   *  it means for the user, e.g. a breakpoint hit on another CPU, reported as a run would. */
+  private async stepRaw(thread: RspThreadId, at: bigint): Promise<StopEvent | RunResult> {
+    if (this.d.mode() !== 'all') return this.d.sites.stepOff(thread, at, this.d.stepTimeoutMs);
+    for (let tries = 0; ; tries++) {
+      // Everyone runs while this vCPU steps; QEMU reports the step (or another vCPU's stop).
       await this.d.target.resume([{ kind: 'step', thread }, { kind: 'continue' }]);
-      return this.d.target.waitForStop(this.d.stepTimeoutMs);
+      const stop = await this.d.target.waitForStop(this.d.stepTimeoutMs);
+      const other = stop.thread;
+      if (other === undefined || other === thread || stop.exited !== undefined || stop.terminated || tries >= MAX_FOREIGN_STOPS) return stop;
+      const otherRip = rip(await this.d.target.readRegisters(other));
+      if (stop.watch || stop.signal !== 5 || this.d.sites.table.codeEntriesAt(otherRip).length > 0) {
+        const r = await this.d.runner.classifyStop(stop, other);
+        if (r) return r;
+        // A hit that resumes silently (another CPU's per-CPU breakpoint, a false condition, a log
+        // point): move that vCPU off the breakpoint so the next resume does not re-hit it at once.
+        if (this.d.sites.installedCodeSitesAt(otherRip).length > 0) await this.d.sites.stepOff(other, otherRip, this.d.stepTimeoutMs);
+      }
+      // Done if this vCPU executed its instruction meanwhile; else step it again.
+      if (rip(await this.d.target.readRegisters(thread)) !== at) return { signal: 5, thread, extra: new Map() };
     }
-    return this.d.sites.stepOff(thread, at, this.d.stepTimeoutMs);
   }
 
   /** The return address if the last instruction was a call: rsp dropped by 8 and the pushed
