@@ -2,7 +2,7 @@
 // a vCPU steps and keeps the others stopped; 'irqs' lets the stepping vCPU take interrupts (a
 // `next` passes through the timer handler, an instruction step lands in it) while the others stay
 // stopped; 'all' also runs the other vCPUs while one steps (APs started by a stepped-over call
-// come online).
+// come online, a breakpoint an AP hits during a step is reported on that AP).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { SteppingMode } from '../../../adapter/session/protocol';
@@ -87,6 +87,48 @@ describe('adapter: steppingMode (real QEMU + Exo-OS)', function () {
     assert.equal(after.get(2)!.ticks, before.get(2)!.ticks, 'no timer interrupt during the step');
     assert.notEqual(after.get(2)!.rip, before.get(2)!.rip);
     for (const c of [0, 1, 3]) assert.deepEqual(after.get(c), before.get(c), `CPU ${c} did not move`);
+  });
+
+  it("'all': instruction steps from a breakpoint (others resumed with each step) move one instruction each", async () => {
+    const write = findMarker('probe_write');
+    await s.launch({ steppingMode: 'all', timeoutMs: 20_000 }, [write]);
+    const t = (await s.nextStop()).body.threadId!;
+    const before = await rip(t);
+    const dis = await s.dc.disassembleRequest({ memoryReference: '0x' + before.toString(16), instructionCount: 2 });
+    assert.doesNotMatch(dis.body!.instructions[0].instruction, /^(call|jmp|j[a-z]+|ret)\b/, 'a straight-line instruction');
+    for (let i = 0; i < 3; i++) {
+      const at = await rip(t);
+      const next = BigInt((await s.dc.disassembleRequest({ memoryReference: '0x' + at.toString(16), instructionCount: 2 })).body!.instructions[1].address);
+      await s.dc.stepInRequest({ threadId: t, granularity: 'instruction' });
+      const stop = await s.nextStop(30_000);
+      assert.deepEqual([stop.body.reason, stop.body.threadId], ['step', t]);
+      if (!/^(call|jmp|j[a-z]+|ret)\b/.test((await s.dc.disassembleRequest({ memoryReference: '0x' + at.toString(16), instructionCount: 1 })).body!.instructions[0].instruction)) {
+        assert.equal(await rip(t), next, `step ${i} moved exactly one instruction`);
+      }
+    }
+    assert.notEqual(await rip(t), before);
+  });
+
+  it("'all': a breakpoint another vCPU hits while one steps is reported on that vCPU, not swallowed as a step", async () => {
+    await s.launch({ steppingMode: 'all', timeoutMs: 20_000 }, [findMarker('probe_write')]);
+    const t = (await s.nextStop()).body.threadId!;
+    const tick = findMarker('timer_tick');
+    const set = await s.dc.setBreakpointsRequest({ source: { path: tick.path }, breakpoints: [{ line: tick.line }] });
+    const bp = BigInt(set.body.breakpoints[0].instructionReference!);
+    let hit: number | undefined;
+    for (let i = 0; i < 400 && hit === undefined; i++) {
+      await s.dc.stepInRequest({ threadId: t, granularity: 'instruction' });
+      const stop = await s.nextStop(30_000);
+      if (stop.body.reason === 'breakpoint') { hit = stop.body.threadId; break; }
+      assert.deepEqual([stop.body.reason, stop.body.threadId], ['step', t], `step ${i}`);
+      // The APs run during each step: none may sit on the breakpoint without a stop saying so.
+      for (const id of [1, 2, 3, 4].filter(x => x !== t)) assert.notEqual(await rip(id), bp, `step ${i}: CPU ${id - 1} is at the breakpoint unreported`);
+    }
+    assert.ok(hit !== undefined, 'a timer tick on some vCPU hit the breakpoint within 400 steps');
+    assert.equal(await rip(hit), bp);
+    const top = await s.topFrame(hit);
+    assert.match(top.name, /timer_tick/);
+    assert.equal(top.line, tick.line);
   });
 
   it("'all': next over smp::start_aps runs the APs too: all 4 CPUs come online", async () => {
