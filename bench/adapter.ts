@@ -40,81 +40,75 @@ class Gdb {
 
 interface Timings { entry: number[]; hit: number[]; inspect: number[]; next: number[] }
 
-async function benchGdb(entryAddr: string, stopLine: number, probeLine: string): Promise<Timings> {
-  const t: Timings = { entry: [], hit: [], inspect: [], next: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    let qemu: QemuInstance | undefined;
-    const gdb = new Gdb();
-    try {
-      await gdb.run('echo ready\\n');
-      // F5 → stopped at entry: QEMU start, connect, break at the entry, continue to it.
-      let t0 = now();
-      qemu = await launchQemu({ kernel: KERNEL, cpus: 4, stopAtStart: true });
-      await gdb.run(`target remote 127.0.0.1:${qemu.gdbPort}`);
-      await gdb.run(`tbreak *${entryAddr}`);
-      await gdb.run('continue');
-      t.entry.push(ms(t0));
-      // continue → hit, then stack + locals/args of the top frame.
-      await gdb.run(`tbreak ${probeLine}`);
+/** One gdb round, its times added to `t`. */
+async function benchGdb(t: Timings, entryAddr: string, stopLine: number, probeLine: string): Promise<void> {
+  let qemu: QemuInstance | undefined;
+  const gdb = new Gdb();
+  try {
+    await gdb.run('echo ready\\n');
+    // F5 → stopped at entry: QEMU start, connect, break at the entry, continue to it.
+    let t0 = now();
+    qemu = await launchQemu({ kernel: KERNEL, cpus: 4, stopAtStart: true });
+    await gdb.run(`target remote 127.0.0.1:${qemu.gdbPort}`);
+    await gdb.run(`tbreak *${entryAddr}`);
+    await gdb.run('continue');
+    t.entry.push(ms(t0));
+    // continue → hit, then stack + locals/args of the top frame.
+    await gdb.run(`tbreak ${probeLine}`);
+    t0 = now();
+    await gdb.run('continue');
+    t.hit.push(ms(t0));
+    t0 = now();
+    await gdb.run('bt');
+    await gdb.run('info args');
+    await gdb.run('info locals');
+    t.inspect.push(ms(t0));
+    // next from debug_probe's first line, back into kmain and on to #BP:probe_write.
+    for (let i = 0; i < 40; i++) {
       t0 = now();
-      await gdb.run('continue');
-      t.hit.push(ms(t0));
-      t0 = now();
-      await gdb.run('bt');
-      await gdb.run('info args');
-      await gdb.run('info locals');
-      t.inspect.push(ms(t0));
-      // next from debug_probe's first line, back into kmain and on to #BP:probe_write.
-      for (let i = 0; i < 40; i++) {
-        t0 = now();
-        const out = await gdb.run('next');
-        t.next.push(ms(t0));
-        if (process.env.BENCH_DEBUG) process.stderr.write(`gdb next: ${out}\n`);
-        // gdb prints the source text of the line it stopped at: the marker names the goal.
-        if (/#BP:probe_write/.test(out)) break;
-      }
-    } finally {
-      gdb.close();
-      await qemu?.kill();
+      const out = await gdb.run('next');
+      t.next.push(ms(t0));
+      if (process.env.BENCH_DEBUG) process.stderr.write(`gdb next: ${out}\n`);
+      // gdb prints the source text of the line it stopped at: the marker names the goal.
+      if (/#BP:probe_write/.test(out)) break;
     }
+  } finally {
+    gdb.close();
+    await qemu?.kill();
   }
-  return t;
 }
 
-async function benchAdapter(stopLine: number, probe: { path: string; line: number }): Promise<Timings> {
-  const t: Timings = { entry: [], hit: [], inspect: [], next: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    const s = new Session();
-    await s.start();
-    try {
-      let t0 = now();
-      await s.launch({ stopAtEntry: true });
-      await s.nextStop();
-      t.entry.push(ms(t0));
-      await s.dc.setBreakpointsRequest({ source: { path: probe.path }, breakpoints: [{ line: probe.line }] });
+/** One adapter round, its times added to `t`. */
+async function benchAdapter(t: Timings, stopLine: number, probe: { path: string; line: number }): Promise<void> {
+  const s = new Session();
+  await s.start();
+  try {
+    let t0 = now();
+    await s.launch({ stopAtEntry: true });
+    await s.nextStop();
+    t.entry.push(ms(t0));
+    await s.dc.setBreakpointsRequest({ source: { path: probe.path }, breakpoints: [{ line: probe.line }] });
+    t0 = now();
+    await s.dc.continueRequest({ threadId: 1 });
+    await s.nextStop();
+    t.hit.push(ms(t0));
+    t0 = now();
+    const st = await s.dc.stackTraceRequest({ threadId: 1, levels: 20 });
+    const scopes = await s.dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+    for (const sc of scopes.body.scopes.filter(x => x.name !== 'Registers')) await s.dc.variablesRequest({ variablesReference: sc.variablesReference });
+    t.inspect.push(ms(t0));
+    await s.dc.setBreakpointsRequest({ source: { path: probe.path }, breakpoints: [] });
+    for (let i = 0; i < 40; i++) {
       t0 = now();
-      await s.dc.continueRequest({ threadId: 1 });
+      await s.dc.nextRequest({ threadId: 1 });
       await s.nextStop();
-      t.hit.push(ms(t0));
-      t0 = now();
-      const st = await s.dc.stackTraceRequest({ threadId: 1, levels: 20 });
-      const scopes = await s.dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
-      for (const sc of scopes.body.scopes.filter(x => x.name !== 'Registers')) await s.dc.variablesRequest({ variablesReference: sc.variablesReference });
-      t.inspect.push(ms(t0));
-      await s.dc.setBreakpointsRequest({ source: { path: probe.path }, breakpoints: [] });
-      for (let i = 0; i < 40; i++) {
-        t0 = now();
-        await s.dc.nextRequest({ threadId: 1 });
-        await s.nextStop();
-        t.next.push(ms(t0));
-        const top = await s.topFrame(1);
-        if (/kmain/.test(top.name) && top.line >= stopLine) break;
-      }
-    } finally {
-      await s.close();
+      t.next.push(ms(t0));
+      const top = await s.topFrame(1);
+      if (/kmain/.test(top.name) && top.line >= stopLine) break;
     }
+  } finally {
+    await s.close();
   }
-  return t;
 }
 
 async function main(): Promise<void> {
@@ -122,8 +116,13 @@ async function main(): Promise<void> {
   const probe = findMarker('probe_entry');
   const stopLine = findMarker('probe_write').line;
   const entry = '0x' + (await import('../adapter/session/kernelEntry')).kernelEntry(KERNEL)!.toString(16);
-  const a = await benchAdapter(stopLine, probe);
-  const g = await benchGdb(entry, stopLine, `${probe.path}:${probe.line}`);
+  // Rounds alternate adapter and gdb: on a shared machine both then see the same load.
+  const a: Timings = { entry: [], hit: [], inspect: [], next: [] };
+  const g: Timings = { entry: [], hit: [], inspect: [], next: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    await benchAdapter(a, stopLine, probe);
+    await benchGdb(g, entry, stopLine, `${probe.path}:${probe.line}`);
+  }
   const row = (name: string, xa: number[], xg: number[]) => {
     const ma = median(xa), mg = median(xg);
     process.stdout.write(`${name.padEnd(34)} adapter ${ma.toFixed(1).padStart(8)} ms   gdb ${mg.toFixed(1).padStart(8)} ms   ratio ${(ma / mg).toFixed(2)}  (n=${xa.length}/${xg.length})\n`);
