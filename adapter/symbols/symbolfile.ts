@@ -110,7 +110,14 @@ export class SymbolFile {
   infoLine(file: string, line: number): InfoLineResult { return infoLine(this, file, line); }
 
   symbolByName(name: string): ElfSymbol | undefined { return this.elf.symbols().lookup(name); }
-  symbolAt(addr: bigint): { symbol: ElfSymbol; offset: bigint } | undefined { return this.elf.symbols().at(addr); }
+  symbolAt(addr: bigint): { symbol: ElfSymbol; offset: bigint } | undefined {
+    const r = this.elf.symbols().at(addr);
+    // As gdb: only a symbol of the section holding `addr` names it (a label ending .data..percpu
+    // does not name the physical entry 0x1000000).
+    const sec = r ? this.elf.sectionAt(r.symbol.shndx) : undefined;
+    if (sec && (addr < sec.header.addr || addr >= sec.header.addr + sec.header.size)) return undefined;
+    return r;
+  }
 
   compilationUnits(): CompilationUnitInfo[] {
     return this.units().map(u => {
