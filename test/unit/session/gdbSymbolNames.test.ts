@@ -30,6 +30,8 @@ bare_label:
 big_object:
   .skip 40960
   .size big_object, 40960
+  .globl data_end_label
+data_end_label:
   .section .pcpu, "aw"
   .globl pcpu_start
 pcpu_start:
@@ -63,10 +65,11 @@ describe('symbols: address → symbol as gdb names it', function () {
     return m ? [m[1], BigInt(m[2] ?? 0)] : undefined;
   }
 
-  it('labels defer to the sized symbol that contains the address; big objects name deep addresses; bare labels still name', () => {
+  it('labels defer to the sized symbol that contains the address; big objects name deep addresses; bare labels still name, not past their section', () => {
     const sf = SymbolFile.open(elf);
     const base = (n: string) => sf.symbolByName(n)!.value;
-    const probes = [base('entry_fn') + 4n, base('after_label') + 20n, base('bare_label') + 8n, base('big_object') + 34704n, base('big_object')];
+    // A label ending a section names nothing beyond it.
+    const probes = [base('entry_fn') + 4n, base('after_label') + 20n, base('bare_label') + 8n, base('big_object') + 34704n, base('big_object'), base('data_end_label') + 0x100000n];
     for (const a of probes) {
       const ours = sf.symbolAt(a);
       assert.deepEqual(ours ? [ours.symbol.name, ours.offset] : undefined, gdbSymbol(a), `0x${a.toString(16)}`);
