@@ -4,6 +4,7 @@
 // /boot/vmlinuz-* exists (nokaslr), else Exo-OS. Prints medians and the ratio (target ≤ 0.25×).
 // Run it several times: other work on the machine moves both sides.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { phys, rspThread, virt } from '../adapter/common/types';
 import { PageTableService } from '../adapter/kernel/pageTables';
@@ -25,7 +26,7 @@ function pickKernel(): { kernel: string; cmdline?: string; memory: string; ready
 
 async function main(): Promise<void> {
   const k = pickKernel();
-  process.stdout.write(`target: ${k.name} (${k.kernel}), -smp 2\n`);
+  process.stdout.write(`target: ${k.name} (${k.kernel}), -smp 2; load ${os.loadavg().map(x => x.toFixed(2)).join(' ')}\n`);
   const q = await launchQemu({ kernel: k.kernel, cmdline: k.cmdline, cpus: 2, memory: k.memory, timeoutMs: 60_000 });
   try {
     const rsp = await connectRsp(q.gdbPort, { requestTimeoutMs: 60_000 });
