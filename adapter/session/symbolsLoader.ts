@@ -66,6 +66,10 @@ function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
         scopesAt(sf.dwarf, s.value);
         sf.addressInfo(s.value);
         for (const c of cfi) c.findFde(s.value); // builds the FDE index
+        // The padding after a function is outside .debug_aranges: looking it up builds the unit
+        // span index (~30 ms on Exo-OS), which line steps need for the end of each function.
+        const fn = sf.functionContaining(s.value);
+        if (fn) sf.unitForPc(fn.high);
       } catch { /* errors surface again, cached, when really asked */ }
       return;
     }

@@ -19,9 +19,12 @@ export function trace(): Trace | undefined {
   if (!file) { current = null; return undefined; }
   const fd = fs.openSync(file, 'a');
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const line = (text: string) => {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    fs.writeSync(fd, `${ms.toFixed(3)} ${text}\n`);
+    // CPU (user + system) this process used so far: under load, CPU per request is what costs.
+    const c = process.cpuUsage(cpu0);
+    fs.writeSync(fd, `${ms.toFixed(3)} [cpu ${((c.user + c.system) / 1000).toFixed(1)}] ${text}\n`);
   };
   current = { line, rspLog: { debug: m => line(`rsp ${m}`), info: m => line(`rsp info ${m}`), warn: m => line(`rsp warn ${m}`) } };
   // The monotonic origin, to line the trace up with a --cpu-prof profile (same clock, in µs).

@@ -48,11 +48,14 @@ export function endsLineStep(here: SourceLine | undefined, range: SourceLine): b
  *  looks at the stop, dropped by anything that may change memory or run the VM). */
 export class LineRuns {
   private code = new Map<string, Promise<Uint8Array | undefined>>();
+  /** Instructions decoded from that code (by thread and address): one capstone call decodes a
+   *  whole straight run, and planning walks runs. */
+  private insns = new Map<string, PlanInsn>();
 
   constructor(private readonly d: LineRunDeps) {}
 
   /** Forget code read so far (call on every resume, stop and memory write). */
-  invalidate(): void { this.code.clear(); }
+  invalidate(): void { this.code.clear(); this.insns.clear(); }
 
   /** Reads the code at the vCPU's pc ahead of a likely line step. */
   prefetch(thread: RspThreadId): void {
@@ -126,6 +129,8 @@ export class LineRuns {
   /** The instruction at `addr` of `fn`, decoded from the vCPU's memory. */
   private async decodeAt(thread: RspThreadId, fn: FunctionRange, addr: bigint): Promise<PlanInsn | undefined> {
     if (addr < fn.low || addr >= fn.high) return undefined;
+    const known = this.insns.get(`${thread}:${addr}`);
+    if (known) return known;
     const base = addr - (addr % CODE_CHUNK);
     const first = await this.chunk(thread, base);
     if (!first) return undefined;
@@ -136,8 +141,16 @@ export class LineRuns {
       if (second) bytes = Uint8Array.from([...bytes, ...second.subarray(0, Number(MAX_INSN))]);
     }
     const dis = await (disassembler ??= Disassembler.create());
-    const [insn] = dis.disassemble(bytes, addr, 64, { count: 1 });
-    if (!insn) return undefined;
-    return { address: addr, length: insn.length, flow: flowOf(insn.mnemonic, insn.operands, insn.invalid) };
+    // Decode the straight run from addr (instruction boundaries from a real start stay right);
+    // the last instruction may be cut at the end of the bytes: it is decoded again on its own.
+    const run = dis.disassemble(bytes, addr, 64, { count: 32 });
+    let head: PlanInsn | undefined;
+    for (const [i, insn] of run.entries()) {
+      if (i > 0 && (insn.invalid || insn.address + BigInt(insn.length) > addr + BigInt(bytes.length) - MAX_INSN)) break;
+      const p: PlanInsn = { address: insn.address, length: insn.length, flow: flowOf(insn.mnemonic, insn.operands, insn.invalid) };
+      this.insns.set(`${thread}:${insn.address}`, p);
+      head ??= p;
+    }
+    return head;
   }
 }
