@@ -19,14 +19,18 @@ export interface PcLine {
 /** One source file's entries in a unit, sorted by address; end markers have line 0. */
 export class SubfileTable {
   // Typed columns (off the JS heap: a vmlinux unit has ~10^5 entries); trimmed by finish().
-  pcs = new Float64Array(16);
-  lines = new Uint32Array(16);
-  flags = new Uint8Array(16);
+  pcs: Float64Array;
+  lines: Uint32Array;
+  flags: Uint8Array;
   /** @internal entries while building (then pcs.length). */
   n = 0;
   /** @internal set once the table is in its CuLineTable's `subfiles` (creation order matters). */
   listed = false;
-  constructor(readonly path: string, readonly base: bigint) {}
+  /** @param cap expected entries (the rows naming the file bound them): no regrowth, no copies. */
+  constructor(readonly path: string, readonly base: bigint, cap = 16) {
+    cap = Math.max(1, cap);
+    this.pcs = new Float64Array(cap); this.lines = new Uint32Array(cap); this.flags = new Uint8Array(cap);
+  }
   get length(): number { return this.n; }
   /** @internal */
   push(pc: number, line: number, flags: number): void {
@@ -41,7 +45,8 @@ export class SubfileTable {
   }
   /** @internal drops the spare capacity: afterwards pcs.length === length. */
   finish(): this {
-    this.pcs = this.pcs.slice(0, this.n); this.lines = this.lines.slice(0, this.n); this.flags = this.flags.slice(0, this.n);
+    // Views, not copies: the spare tail was never written (untouched memory costs nothing).
+    this.pcs = this.pcs.subarray(0, this.n); this.lines = this.lines.subarray(0, this.n); this.flags = this.flags.subarray(0, this.n);
     return this;
   }
   pc(i: number): bigint { return BigInt.asUintN(64, this.base + BigInt(this.pcs[i])); }
@@ -66,6 +71,8 @@ export class CuLineTable {
   private readonly byFileIndex: (SubfileTable | undefined)[] = [];
   /** Tables by path; one joins `subfiles` when its first entry is recorded (gdb's creation order). */
   private readonly known = new Map<string, SubfileTable>();
+  /** Capacity for each path's table (from row counts). */
+  private readonly expected = new Map<string, number>();
 
   /**
    * @param primary the unit's main source file (comp_dir/DW_AT_name): gdb lists its table first,
@@ -76,6 +83,16 @@ export class CuLineTable {
     let base: bigint | undefined;
     for (const s of this.seqs) { const st = BigInt.asIntN(64, s.start); if (base === undefined || st < base) base = st; }
     this.base = base ?? 0n;
+    // Rows per file register bound each subfile's entries: one per row, one end marker per switch
+    // away from the file (after one of its rows) and one per sequence end.
+    const rows: number[] = [];
+    for (const q of this.seqs) for (let i = 0; i < q.file.length; i++) rows[q.file[i]] = (rows[q.file[i]] ?? 0) + 1;
+    for (const [f, n] of rows.entries()) {
+      if (!n) continue;
+      const fe = this.program.file(f);
+      const path = fe ? fe.path : `<file ${f}>`;
+      this.expected.set(path, (this.expected.get(path) ?? 0) + 2 * n + this.seqs.length);
+    }
     for (const seq of this.seqs) this.addSequence(seq);
     const order = [...this.subfiles.keys()].reverse();
     const pi = primary === undefined ? -1 : order.indexOf(primary);
@@ -112,7 +129,7 @@ export class CuLineTable {
       const fe = this.program.file(file);
       const path = fe ? fe.path : `<file ${file}>`;
       t = this.known.get(path);
-      if (!t) { t = new SubfileTable(path, this.base); this.known.set(path, t); }
+      if (!t) { t = new SubfileTable(path, this.base, this.expected.get(path)); this.known.set(path, t); }
       this.byFileIndex[file] = t;
     }
     return t;
@@ -239,10 +256,18 @@ function sortTable(t: SubfileTable): SubfileTable {
     [src, dst] = [dst, src];
     runs = next;
   }
-  const out = new SubfileTable(t.path, t.base);
-  out.pcs = Float64Array.from(src, i => P[i]); out.lines = Uint32Array.from(src, i => L[i]); out.flags = Uint8Array.from(src, i => t.flags[i]);
-  out.n = n;
-  return out;
+  // Permuted in place through one scratch column (no closure per entry, no second table).
+  const F = t.flags;
+  const p2 = new Float64Array(n);
+  for (let i = 0; i < n; i++) p2[i] = P[src[i]];
+  P.set(p2);
+  const l2 = new Uint32Array(p2.buffer, 0, n);
+  for (let i = 0; i < n; i++) l2[i] = L[src[i]];
+  L.set(l2);
+  const f2 = new Uint8Array(p2.buffer, 0, n);
+  for (let i = 0; i < n; i++) f2[i] = F[src[i]];
+  F.set(f2);
+  return t;
 }
 
 /** gdb's filename matching for `FILE:LINE`: equal, or the query matches whole trailing components. */

@@ -37,3 +37,22 @@ export function parseAranges(sec: Section): ArangeEntry[] {
   out.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
   return out;
 }
+
+/**
+ * The debug_info_offset of every set, in section order (set headers only). Linkers keep the sets
+ * in unit order, so the list names the units without reading .debug_info's headers.
+ */
+export function arangeSetUnits(sec: Section): number[] {
+  const out: number[] = [];
+  const c = sec.cursor(0);
+  while (c.remaining >= 4) {
+    const start = c.offset;
+    let len: number = c.u32(), offSize: 4 | 8 = 4;
+    if (len === 0xffffffff) { len = Number(c.u64()); offSize = 8; }
+    if (len > c.remaining || len < 2 + offSize) throw new ParseError(sec.name, start, `set length ${len} does not fit the section`);
+    const set = c.sub(len);
+    set.u16();
+    out.push(offSize === 4 ? set.u32() : Number(set.u64()));
+  }
+  return out;
+}

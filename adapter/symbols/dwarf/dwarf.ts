@@ -4,7 +4,7 @@ import { cached, type Cached } from '../../common/cache';
 import { ParseError } from '../../common/cursor';
 import { ExoError } from '../../common/errors';
 import { AbbrevTable } from './abbrev';
-import { parseAranges, type ArangeEntry } from './aranges';
+import { arangeSetUnits, parseAranges, type ArangeEntry } from './aranges';
 import { DW_UT } from './constants';
 import type { Die } from './die';
 import { LineProgram } from './line';
@@ -20,6 +20,7 @@ export class Dwarf {
   private readonly abbrevs = new Map<number, Cached<AbbrevTable>>();
   private readonly lines = new Map<number, Cached<LineProgram>>();
   private arangesCache: ArangeEntry[] | undefined;
+  private setUnits: number[] | null | undefined;
   private typeUnits: Map<bigint, DebugInfoOffset> | undefined;
   private readonly lineStrCache = new Map<number, string>();
 
@@ -129,7 +130,17 @@ export class Dwarf {
     return (this.arangesCache ??= parseAranges(this.sections.aranges));
   }
 
-  /** Compile units (not type or partial units). */
+  /**
+   * Unit offsets named by the .debug_aranges sets, in section order (undefined without the
+   * section or when it does not parse): a cheap guess at the unit list, to be verified by users.
+   */
+  arangeUnits(): number[] | undefined {
+    if (this.setUnits === undefined) {
+      try { this.setUnits = this.sections.aranges ? arangeSetUnits(this.sections.aranges) : null; } catch { this.setUnits = null; }
+    }
+    return this.setUnits ?? undefined;
+  }
+
   /** Units that hold code (compile, partial, skeleton); decided from headers only. */
   compileUnits(): Unit[] {
     return this.unitHeaders()

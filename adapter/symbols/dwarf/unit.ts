@@ -70,6 +70,8 @@ export function readUnitHeader(sec: Section, offset: number): UnitHeader {
 }
 
 const NONE = -1;
+// Shared placeholders until parseTree(): a vmlinux has thousands of units, most never parsed.
+const NO_U8 = new Uint8Array(0), NO_U32 = new Uint32Array(0), NO_I32 = new Int32Array(0);
 /** Bytes read for the root DIE before the whole unit is needed. */
 const HEAD_BYTES = 4096;
 
@@ -81,10 +83,10 @@ export class Unit {
   private count = 0;
   private offs: Float64Array | undefined;
   /** Bytes of each DIE's abbreviation code (its attributes start right after). */
-  private codeLen = new Uint8Array(0);
-  private codes = new Uint32Array(0);
-  private parents = new Int32Array(0);
-  private siblings = new Int32Array(0);
+  private codeLen = NO_U8;
+  private codes = NO_U32;
+  private parents = NO_I32;
+  private siblings = NO_I32;
   private treeError: unknown;
   private rootCache: Die | undefined;
   private basesCache: UnitBases | undefined;

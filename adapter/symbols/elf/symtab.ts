@@ -1,5 +1,6 @@
-// .symtab / .dynsym kept as typed arrays (a vmlinux has ~10^5 symbols): names are decoded only
-// for results; lookups by name search the string table for the name's bytes first.
+// .symtab / .dynsym kept as typed arrays (a vmlinux has ~10^5 symbols), built on first address
+// lookup; names are decoded only for results. Lookups by name search the string table for the
+// name's bytes, then the raw records for those string offsets: no table is built for them.
 import type { Section } from './section';
 import type { ElfSymbol, SymbolBinding, SymbolType } from './types';
 
@@ -9,41 +10,37 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2;
 const SHN_LORESERVE = 0xff00;
 
-function fnv1a(b: Uint8Array, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let p = from; p < to; p++) h = Math.imul(h ^ b[p], 0x01000193);
-  return h >>> 0;
-}
+/** Records read per chunk (through the section's one reused buffer). */
+const PER_CHUNK = 16384;
+/** Records up to which (st_name, index) pairs pack into one exact float (2^21). */
+const PACK = 2097152;
+
+interface Columns { nameOff: Uint32Array; info: Uint8Array; shndx: Uint16Array; value: BigUint64Array; size: BigUint64Array }
 
 export class SymbolTable {
-  private readonly nameOff: Uint32Array;
-  private readonly info: Uint8Array;
-  private readonly shndx: Uint16Array;
-  private readonly value: BigUint64Array;
-  private readonly size: BigUint64Array;
+  private cols: Columns | undefined;
+  private names: { nameOff: Uint32Array; byName: Uint32Array } | undefined;
   /** Indices of addressable function/object symbols sorted by address (then by preference). */
   private sorted: Uint32Array | undefined;
-  private hashCache: Uint32Array | undefined;
+  readonly count: number;
 
-  private constructor(private readonly strtab: Section | undefined, n: number) {
-    this.nameOff = new Uint32Array(n); this.info = new Uint8Array(n); this.shndx = new Uint16Array(n);
-    this.value = new BigUint64Array(n); this.size = new BigUint64Array(n);
+  private constructor(private readonly sec: Section | undefined, private readonly strtab: Section | undefined) {
+    this.count = sec ? Math.max(0, Math.floor(sec.size / 24) - 1) : 0;
   }
 
-  static empty(): SymbolTable { return new SymbolTable(undefined, 0); }
+  static empty(): SymbolTable { return new SymbolTable(undefined, undefined); }
 
-  static parse(sec: Section, strtab: Section): SymbolTable {
-    const n = Math.max(0, Math.floor(sec.size / 24) - 1);
-    const t = new SymbolTable(strtab, n);
-    // 64-bit fields are copied as two 32-bit halves (no BigInt per symbol); the records are read
-    // in chunks through one reused buffer (a vmlinux's .symtab is ~3 MB).
+  static parse(sec: Section, strtab: Section): SymbolTable { return new SymbolTable(sec, strtab); }
+
+  /** Every record as typed columns (address lookups and listings need them all). */
+  private columns(): Columns {
+    if (this.cols) return this.cols;
+    const n = this.count;
+    const t: Columns = { nameOff: this.names?.nameOff ?? new Uint32Array(n), info: new Uint8Array(n), shndx: new Uint16Array(n), value: new BigUint64Array(n), size: new BigUint64Array(n) };
+    // 64-bit fields are copied as two 32-bit halves (no BigInt per symbol).
     const value32 = new Uint32Array(t.value.buffer), size32 = new Uint32Array(t.size.buffer);
     const lo = LITTLE_ENDIAN ? 0 : 1, hi = 1 - lo;
-    const PER_CHUNK = 16384;
-    for (let first = 0; first < n; first += PER_CHUNK) {
-      const count = Math.min(PER_CHUNK, n - first);
-      const bytes = sec.transient(24 + first * 24, count * 24);
-      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.eachChunk((bytes, dv, first, count) => {
       for (let k = 0; k < count; k++) {
         const o = k * 24, i = first + k;
         t.nameOff[i] = dv.getUint32(o, true);
@@ -52,60 +49,87 @@ export class SymbolTable {
         value32[2 * i + lo] = dv.getUint32(o + 8, true); value32[2 * i + hi] = dv.getUint32(o + 12, true);
         size32[2 * i + lo] = dv.getUint32(o + 16, true); size32[2 * i + hi] = dv.getUint32(o + 20, true);
       }
-    }
-    return t;
+    });
+    return (this.cols = t);
   }
 
-  get count(): number { return this.nameOff.length; }
+  /** st_name of every record and the record indices sorted by it: all a name lookup needs. */
+  private nameIndex(): { nameOff: Uint32Array; byName: Uint32Array } {
+    if (this.names) return this.names;
+    let nameOff = this.cols?.nameOff;
+    if (!nameOff) {
+      const out = (nameOff = new Uint32Array(this.count));
+      this.eachChunk((_b, dv, first, count) => { for (let k = 0; k < count; k++) out[first + k] = dv.getUint32(k * 24, true); });
+    }
+    const n = this.count, byName = new Uint32Array(n);
+    if (n < PACK) {
+      // (st_name, index) pairs packed in one float sort natively: exact below 2^53 (2^32 x 2^21).
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = nameOff[i] * PACK + i;
+      keys.sort();
+      for (let k = 0; k < n; k++) byName[k] = keys[k] % PACK;
+    } else {
+      const names = nameOff;
+      for (let i = 0; i < n; i++) byName[i] = i;
+      byName.sort((a, b) => names[a] - names[b] || a - b);
+    }
+    return (this.names = { nameOff, byName });
+  }
+
+  /** Runs `f` over the records (after the null one) in chunks of one reused buffer. */
+  private eachChunk(f: (bytes: Uint8Array, dv: DataView, first: number, count: number) => void): void {
+    const sec = this.sec!;
+    for (let first = 0; first < this.count; first += PER_CHUNK) {
+      const count = Math.min(PER_CHUNK, this.count - first);
+      const bytes = sec.transient(24 + first * 24, count * 24);
+      f(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), first, count);
+    }
+  }
 
   private sym(i: number): ElfSymbol {
-    const off = this.nameOff[i];
+    if (this.cols) {
+      const c = this.cols;
+      return this.symOf(c.nameOff[i], c.info[i], c.shndx[i], c.value[i], c.size[i]);
+    }
+    const b = this.sec!.read(24 + i * 24, 24);
+    const dv = new DataView(b.buffer, b.byteOffset, 24);
+    return this.symOf(dv.getUint32(0, true), b[4], dv.getUint16(6, true), dv.getBigUint64(8, true), dv.getBigUint64(16, true));
+  }
+
+  private symOf(nameOff: number, info: number, shndx: number, value: bigint, size: bigint): ElfSymbol {
     return {
-      name: off && this.strtab ? this.strtab.cstrAt(off) : '',
-      value: this.value[i], size: this.size[i], shndx: this.shndx[i],
-      type: TYPES[this.info[i] & 0xf] ?? 'other', binding: BINDINGS[this.info[i] >> 4] ?? 'other',
+      name: nameOff && this.strtab ? this.strtab.cstrAt(nameOff) : '',
+      value, size, shndx,
+      type: TYPES[info & 0xf] ?? 'other', binding: BINDINGS[info >> 4] ?? 'other',
     };
   }
 
   /** Every symbol (decodes all names: for tools and tests, not hot paths). */
-  get all(): ElfSymbol[] { return Array.from({ length: this.count }, (_, i) => this.sym(i)); }
+  get all(): ElfSymbol[] { this.columns(); return Array.from({ length: this.count }, (_, i) => this.sym(i)); }
 
   /** Symbols with this exact name (several locals may share one). */
   byNameAll(name: string): ElfSymbol[] {
-    if (!this.strtab || !name) return [];
-    // A hash per name, computed once over the string table (one read of it): a query then
-    // compares ~10^5 integers and checks the bytes of the few that agree.
-    const hashes = this.nameHashes();
+    if (!this.strtab || !name || !this.count) return [];
+    // Every string-table offset holding "name\0" (tail-merged tables share suffixes: any such
+    // offset can be a symbol's name), then the symbols naming one of them: no per-symbol
+    // hashing or decoding, one search of the string table per query.
     const data = this.strtab.data();
-    const needle = Buffer.from(name, 'utf8');
-    const h = fnv1a(needle, 0, needle.length);
-    const nameOff = this.nameOff;
-    const hits: number[] = [];
-    for (let i = 0; i < hashes.length; i++) {
-      if (hashes[i] !== h) continue;
-      const o = nameOff[i];
-      if (o + needle.length >= data.length || data[o + needle.length] !== 0) continue;
-      let same = true;
-      for (let k = 0; k < needle.length && same; k++) same = data[o + k] === needle[k];
-      if (same) hits.push(i);
+    const hay = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const needle = Buffer.from(name + '\0', 'utf8');
+    const offs = new Set<number>();
+    for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) offs.add(p);
+    if (!offs.size) return [];
+    // Records sorted by st_name: each offset found is a binary search.
+    const { nameOff, byName } = this.nameIndex();
+    const hits: { i: number; off: number }[] = [];
+    for (const off of offs) {
+      let lo = 0, hi = byName.length;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (nameOff[byName[m]] < off) lo = m + 1; else hi = m; }
+      for (let k = lo; k < byName.length && nameOff[byName[k]] === off; k++) hits.push({ i: byName[k], off });
     }
     // Ordered by name offset, then index (as the table sorted by name would list them).
-    hits.sort((a, b) => nameOff[a] - nameOff[b] || a - b);
-    return hits.map(i => this.sym(i));
-  }
-
-  /** FNV-1a of every symbol's name (names outside the string table hash as empty). */
-  private nameHashes(): Uint32Array {
-    if (this.hashCache) return this.hashCache;
-    const data = this.strtab!.data();
-    const out = new Uint32Array(this.count);
-    for (let i = 0; i < out.length; i++) {
-      const o = this.nameOff[i];
-      let e = o;
-      while (e < data.length && data[e] !== 0) e++;
-      out[i] = o < data.length ? fnv1a(data, o, e) : fnv1a(data, 0, 0);
-    }
-    return (this.hashCache = out);
+    hits.sort((a, b) => a.off - b.off || a.i - b.i);
+    return hits.map(h => this.sym(h.i));
   }
 
   /** The best symbol for `name`: a global function first, then any function, then anything. */
@@ -115,21 +139,22 @@ export class SymbolTable {
   }
 
   private rank(i: number): number {
-    const type = this.info[i] & 0xf, bind = this.info[i] >> 4;
-    return (type === STT_FUNC ? 4 : type === STT_OBJECT ? 2 : 0) + (bind === 1 ? 1 : 0) + (this.size[i] > 0n ? 8 : 0);
+    const c = this.columns();
+    const type = c.info[i] & 0xf, bind = c.info[i] >> 4;
+    return (type === STT_FUNC ? 4 : type === STT_OBJECT ? 2 : 0) + (bind === 1 ? 1 : 0) + (c.size[i] > 0n ? 8 : 0);
   }
 
   private order(): Uint32Array {
     if (this.sorted) return this.sorted;
+    const { info, shndx, nameOff, value: v } = this.columns();
     const idx: number[] = [];
     for (let i = 0; i < this.count; i++) {
-      const type = this.info[i] & 0xf;
+      const type = info[i] & 0xf;
       // As gdb: symbols of real sections only (not SHN_ABS/SHN_COMMON constants like
       // KERNEL_OFFSET), including one at address 0 (Linux's per-CPU fixed_percpu_data).
-      const inSection = this.shndx[i] !== 0 && this.shndx[i] < SHN_LORESERVE;
-      if (inSection && this.nameOff[i] !== 0 && (type === STT_FUNC || type === STT_OBJECT || type === STT_NOTYPE)) idx.push(i);
+      const inSection = shndx[i] !== 0 && shndx[i] < SHN_LORESERVE;
+      if (inSection && nameOff[i] !== 0 && (type === STT_FUNC || type === STT_OBJECT || type === STT_NOTYPE)) idx.push(i);
     }
-    const v = this.value;
     idx.sort((a, b) => (v[a] < v[b] ? -1 : v[a] > v[b] ? 1 : this.rank(b) - this.rank(a)));
     return (this.sorted = Uint32Array.from(idx));
   }
@@ -138,7 +163,7 @@ export class SymbolTable {
    *  below. As gdb's minimal symbols: a zero-sized label (entry_SYSCALL_64_after_hwframe) defers
    *  to a sized symbol further down that contains `addr` (entry_SYSCALL_64). */
   at(addr: bigint): { symbol: ElfSymbol; offset: bigint } | undefined {
-    const s = this.order(), v = this.value, z = this.size;
+    const s = this.order(), { value: v, size: z } = this.columns();
     let lo = 0, hi = s.length;
     while (lo < hi) { const m = (lo + hi) >> 1; if (v[s[m]] <= addr) lo = m + 1; else hi = m; }
     let label: number | undefined;

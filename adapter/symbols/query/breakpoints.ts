@@ -25,11 +25,13 @@ interface Symtab { unit: Unit; path: string; table: SubfileTable }
 /** Units whose line program names a file matching `file`, with their matching subfiles. */
 function symtabsFor(sf: SymbolFile, file: string): Symtab[] {
   const out: Symtab[] = [];
+  const base = file.slice(file.lastIndexOf('/') + 1);
   for (const u of unitsWithFile(sf, file)) {
     // Same base name is not the same file (kernel/irq/core.c vs kernel/sched/core.c): check the
-    // header's full paths before running the program.
+    // header's full paths before running the program (only of entries with that base name: a
+    // path is built by joining and normalizing).
     const off = u.lineProgramOffset();
-    if (off === undefined || !sf.dwarf.lineProgram(off, u).files.some(f => f && fileMatches(f.path, file))) continue;
+    if (off === undefined || !sf.dwarf.lineProgram(off, u).files.some(f => f && f.name.endsWith(base) && fileMatches(f.path, file))) continue;
     const lt = sf.lineTable(u);
     if (!lt) continue;
     for (const [path, table] of lt.subfiles) if (fileMatches(path, file)) out.push({ unit: u, path, table });

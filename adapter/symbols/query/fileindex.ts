@@ -5,6 +5,7 @@
 // checking each guess against the unit's DW_AT_stmt_list.
 import { scanFileNames } from '../dwarf/line';
 import { SectionWindow } from '../elf/section';
+import type { DebugInfoOffset } from '../dwarf/offsets';
 import type { Unit } from '../dwarf/unit';
 import type { SymbolFile } from '../symbolfile';
 
@@ -68,8 +69,15 @@ function refsByBase(sf: SymbolFile, idx: FileIndex): Map<string, number[]> {
 function unitFor(sf: SymbolFile, idx: FileIndex, i: number): Unit | undefined {
   const off = idx.programs[i];
   if (idx.unitOf.has(off)) return idx.unitOf.get(off) ?? undefined;
-  const units = sf.units();
   const stmt = (u: Unit) => { try { return u.lineProgramOffset(); } catch { return undefined; } };
+  // The aranges sets list the units in order without reading 2000+ unit headers of .debug_info.
+  const setUnit = sf.dwarf.arangeUnits()?.[i];
+  if (setUnit !== undefined) {
+    let u: Unit | undefined;
+    try { u = sf.dwarf.unit(setUnit as DebugInfoOffset); } catch { /* not a unit: fall back */ }
+    if (u && stmt(u) === off) { idx.unitOf.set(off, u); return u; }
+  }
+  const units = sf.units();
   const guess = units[i];
   if (guess && stmt(guess) === off) { idx.unitOf.set(off, guess); return guess; }
   // Not in the same order: map every unit once.

@@ -1,0 +1,49 @@
+// Name lookups in .symtab without a built table (string-table search, then raw records) on a
+// tail-merged string table, before and after the address columns exist; .debug_aranges set order.
+import assert from 'node:assert/strict';
+import { arangeSetUnits } from '../../../adapter/symbols/dwarf/aranges';
+import { SymbolTable } from '../../../adapter/symbols/elf/symtab';
+import { Bytes, section, unit } from './builder';
+
+/** strtab "\0vfs_read\0main\0": "read" is the tail of "vfs_read" (offset 5), as ld merges. */
+function table(): SymbolTable {
+  const strtab = new Bytes().u8(0).str('vfs_read').str('main').done();
+  const sym = (b: Bytes, name: number, info: number, shndx: number, value: bigint, size: bigint) =>
+    b.u32(name).u8(info, 0).u16(shndx).u64(value).u64(size);
+  const s = new Bytes();
+  sym(s, 0, 0, 0, 0n, 0n); // the null symbol
+  sym(s, 1, 0x12, 1, 0x1000n, 0x40n); // vfs_read: global func
+  sym(s, 5, 0x02, 1, 0x2000n, 0x10n); // read: local func, name shared with vfs_read's tail
+  sym(s, 10, 0x12, 1, 0x3000n, 0x20n); // main
+  sym(s, 5, 0x01, 2, 0x4000n, 8n); // read: a local object too
+  return SymbolTable.parse(section('.symtab', s.done()), section('.strtab', strtab));
+}
+
+describe('symbols/elf symtab: lookups by name without a table', () => {
+  it('finds every symbol of a name, also one stored as another name\'s tail, and no other', () => {
+    const t = table();
+    assert.deepEqual(t.byNameAll('read').map(s => [s.name, s.value, s.type]), [['read', 0x2000n, 'func'], ['read', 0x4000n, 'object']]);
+    assert.deepEqual(t.byNameAll('vfs_read').map(s => [s.value, s.size, s.binding]), [[0x1000n, 0x40n, 'global']]);
+    assert.deepEqual(t.byNameAll('ead').map(s => s.value), []);
+    assert.deepEqual(t.byNameAll('main').map(s => s.value), [0x3000n]);
+    assert.equal(t.lookup('read')?.type, 'func');
+    assert.equal(t.byNameAll('').length, 0);
+  });
+
+  it('gives the same answers once the address columns are built', () => {
+    const t = table();
+    assert.equal(t.at(0x2008n)?.symbol.name, 'read');
+    assert.equal(t.at(0x1010n)?.offset, 0x10n);
+    assert.deepEqual(t.byNameAll('read').map(s => s.value), [0x2000n, 0x4000n]);
+    assert.deepEqual(t.all.map(s => s.name), ['vfs_read', 'read', 'main', 'read']);
+  });
+
+  it('lists the units of .debug_aranges sets in section order', () => {
+    const b = new Bytes();
+    for (const cu of [0x0, 0x40, 0x1234]) {
+      unit(b, x => { x.u16(2).u32(cu).u8(8, 0).u32(0); x.u64(0x1000n + BigInt(cu)).u64(0x10n).u64(0n).u64(0n); });
+    }
+    assert.deepEqual(arangeSetUnits(section('.debug_aranges', b.done())), [0x0, 0x40, 0x1234]);
+    assert.throws(() => arangeSetUnits(section('.debug_aranges', new Bytes().u32(100).u16(2).done())), /set length 100/);
+  });
+});
