@@ -72,6 +72,7 @@ export class Runtime {
       callerOf: t => this.callerOf(t),
       mode: () => parts.steppingMode, stepTimeoutMs: parts.timeoutMs,
       runLine: (thread, stepIn, range, fn) => lineRuns.leg(thread, stepIn, range, fn),
+      threads: () => parts.threads,
     });
     warmUpLineRuns();
   }
