@@ -83,15 +83,15 @@ export class CuLineTable {
     let base: bigint | undefined;
     for (const s of this.seqs) { const st = BigInt.asIntN(64, s.start); if (base === undefined || st < base) base = st; }
     this.base = base ?? 0n;
-    // Rows per file register bound each subfile's entries: one per row, one end marker per switch
-    // away from the file (after one of its rows) and one per sequence end.
+    // Capacity from the rows per file register: an entry per row at most, plus end markers (one
+    // per switch away from the file, per sequence end); rarely more than a quarter, else push grows.
     const rows: number[] = [];
     for (const q of this.seqs) for (let i = 0; i < q.file.length; i++) rows[q.file[i]] = (rows[q.file[i]] ?? 0) + 1;
     for (const [f, n] of rows.entries()) {
       if (!n) continue;
       const fe = this.program.file(f);
       const path = fe ? fe.path : `<file ${f}>`;
-      this.expected.set(path, (this.expected.get(path) ?? 0) + 2 * n + this.seqs.length);
+      this.expected.set(path, (this.expected.get(path) ?? 0) + n + (n >> 2) + this.seqs.length);
     }
     for (const seq of this.seqs) this.addSequence(seq);
     const order = [...this.subfiles.keys()].reverse();

@@ -67,11 +67,8 @@ export class SymbolFile {
   /** The unit covering pc: .debug_aranges first, then the units' own ranges. */
   unitForPc(pc: bigint): Unit | undefined {
     const ar = this.dwarf.aranges();
-    if (ar) {
-      let lo = 0, hi = ar.length;
-      while (lo < hi) { const m = (lo + hi) >> 1; if (ar[m].low <= pc) lo = m + 1; else hi = m; }
-      for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) if (pc < ar[i].high) return this.dwarf.unit(ar[i].unit);
-    }
+    const at = ar?.unitAt(pc);
+    if (at !== undefined) return this.dwarf.unit(at);
     const spans = this.spans();
     let lo = 0, hi = spans.length;
     while (lo < hi) { const m = (lo + hi) >> 1; if (spans[m].low <= pc) lo = m + 1; else hi = m; }

@@ -4,7 +4,7 @@ import { cached, type Cached } from '../../common/cache';
 import { ParseError } from '../../common/cursor';
 import { ExoError } from '../../common/errors';
 import { AbbrevTable } from './abbrev';
-import { arangeSetUnits, parseAranges, type ArangeEntry } from './aranges';
+import { ArangeTable, arangeSetUnits } from './aranges';
 import { DW_UT } from './constants';
 import type { Die } from './die';
 import { LineProgram } from './line';
@@ -19,7 +19,7 @@ export class Dwarf {
   private readonly units = new Map<number, Cached<Unit>>();
   private readonly abbrevs = new Map<number, Cached<AbbrevTable>>();
   private readonly lines = new Map<number, Cached<LineProgram>>();
-  private arangesCache: ArangeEntry[] | undefined;
+  private arangesCache: ArangeTable | undefined;
   private setUnits: number[] | null | undefined;
   private typeUnits: Map<bigint, DebugInfoOffset> | undefined;
   private readonly lineStrCache = new Map<number, string>();
@@ -124,10 +124,10 @@ export class Dwarf {
     });
   }
 
-  /** .debug_aranges entries (sorted), or undefined when the section is absent. */
-  aranges(): ArangeEntry[] | undefined {
+  /** .debug_aranges ranges (sorted), or undefined when the section is absent. */
+  aranges(): ArangeTable | undefined {
     if (!this.sections.aranges) return undefined;
-    return (this.arangesCache ??= parseAranges(this.sections.aranges));
+    return (this.arangesCache ??= ArangeTable.parse(this.sections.aranges));
   }
 
   /**

@@ -7,7 +7,7 @@ export { Unit, readUnitHeader, type UnitHeader, type UnitBases, type AttrValue, 
 export { Die } from './die';
 export { Dwarf } from './dwarf';
 export { readRanges, readDebugRanges, readRngList, type PcRange } from './ranges';
-export { parseAranges, type ArangeEntry } from './aranges';
+export { ArangeTable, parseAranges, type ArangeEntry } from './aranges';
 export { LineProgram, type LineRow, type FileEntry } from './line';
 export { dwarfSectionsOf, type DwarfSections } from './sections';
 export { stringAt, strOffsetAt, addressAt } from './strings';

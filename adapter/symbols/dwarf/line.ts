@@ -250,8 +250,9 @@ export class LineProgram {
     const p = this.p;
     const c: ByteCursor = this.sec.cursor(this.progStart, this.progEnd - this.progStart);
     const bytes = c.bytes, end = c.end;
-    // Rows take 1-3 bytes each: start near the expected count (untouched capacity costs nothing).
-    const rows = new RowColumns(Math.max(16, Math.ceil((end - c.pos) / 2)));
+    // Rows take ~3-4 bytes each in a vmlinux (1 at best): start near the expected count and
+    // double when needed (capacity is zero-filled memory: over-allocating costs time).
+    const rows = new RowColumns(Math.max(16, Math.ceil((end - c.pos) / 3)));
     let { delta: rDelta, file: rFile, line: rLine, column: rColumn, flags: rFlags, disc: rDisc, opIndex: rOp } = rows;
     const seqs: LineSequence[] = [];
     const { minInst, maxOps, lineBase, lineRange, opcodeBase, defaultIsStmt } = p;

@@ -173,8 +173,9 @@ export class Unit {
       const h = this.header;
       const c = this.cursorAt(h.dieStart);
       const bytes = c.bytes, end = c.end, base = c.base;
-      // ~8+ bytes per DIE in practice: start there and double when needed.
-      let cap = Math.max(16, ((end - c.pos) >> 3) + 1);
+      // ~13 bytes per DIE in a vmlinux, rarely under 10: start there and double when needed
+      // (capacity is zero-filled memory: over-allocating costs time).
+      let cap = Math.max(16, Math.ceil((end - c.pos) / 10));
       let offs = new Float64Array(cap), codeLen = new Uint8Array(cap), codes = new Uint32Array(cap), parents = new Int32Array(cap), sibs = new Int32Array(cap);
       const stack: number[] = [];   // parent indices
       const last: number[] = [NONE]; // last child index at each depth
@@ -227,7 +228,15 @@ export class Unit {
   /** The distinct abbreviations the unit's DIEs use (parses the tree). */
   usedAbbrevs(): Abbrev[] {
     this.parseTree();
-    return [...new Set(this.codes)].map(c => this.abbrevTable().get(c)!);
+    // Codes are small dense integers: a seen-bitmap instead of a Set of every DIE's code.
+    const seen = new Uint8Array(1024), out: Abbrev[] = [], more = new Set<number>();
+    const table = this.abbrevTable(), codes = this.codes;
+    for (let i = 0; i < this.count; i++) {
+      const c = codes[i];
+      if (c < 1024) { if (seen[c]) continue; seen[c] = 1; } else if (more.has(c)) continue; else more.add(c);
+      out.push(table.get(c)!);
+    }
+    return out;
   }
 
   /** The unit's top DIE (DW_TAG_compile_unit / partial_unit / type_unit); does not parse the tree. */

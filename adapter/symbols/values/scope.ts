@@ -26,7 +26,7 @@ const unitRanges = new WeakMap<Dwarf, { low: bigint; high: bigint; unit: Unit }[
 export function unitForPc(dwarf: Dwarf, pc: bigint): Unit | undefined {
   const ar = dwarf.aranges();
   if (ar) {
-    for (const e of ar) if (e.low <= pc && pc < e.high) return dwarf.unit(e.unit);
+    for (let i = 0; i < ar.length; i++) { const e = ar.entry(i); if (e.low <= pc && pc < e.high) return dwarf.unit(e.unit); }
   }
   let ranges = unitRanges.get(dwarf);
   if (!ranges) {

@@ -1,7 +1,7 @@
 // Name lookups in .symtab without a built table (string-table search, then raw records) on a
 // tail-merged string table, before and after the address columns exist; .debug_aranges set order.
 import assert from 'node:assert/strict';
-import { arangeSetUnits } from '../../../adapter/symbols/dwarf/aranges';
+import { ArangeTable, arangeSetUnits, parseAranges } from '../../../adapter/symbols/dwarf/aranges';
 import { SymbolTable } from '../../../adapter/symbols/elf/symtab';
 import { Bytes, section, unit } from './builder';
 
@@ -45,5 +45,26 @@ describe('symbols/elf symtab: lookups by name without a table', () => {
     }
     assert.deepEqual(arangeSetUnits(section('.debug_aranges', b.done())), [0x0, 0x40, 0x1234]);
     assert.throws(() => arangeSetUnits(section('.debug_aranges', new Bytes().u32(100).u16(2).done())), /set length 100/);
+  });
+
+  it('keeps .debug_aranges ranges as sorted columns: 64-bit carries, empty ranges, terminators, lookups', () => {
+    const b = new Bytes();
+    const set = (cu: number, ranges: [bigint, bigint][]) => unit(b, x => {
+      x.u16(2).u32(cu).u8(8, 0).u32(0);
+      for (const [lo, len] of ranges) x.u64(lo).u64(len);
+      x.u64(0n).u64(0n);
+    });
+    set(0x10, [[0xffffffff80fffff0n, 0x20n], [0x5000n, 0n], [0x1000n, 0x100n]]);
+    set(0x90, [[0xffffffff80000000n, 0x1000n]]);
+    set(0x120, [[0x2000n, 0x10n]]);
+    const t = ArangeTable.parse(section('.debug_aranges', b.done()));
+    assert.deepEqual(parseAranges(section('.debug_aranges', b.done())).map(e => [e.low, e.high, e.unit]), [
+      [0x1000n, 0x1100n, 0x10], [0x2000n, 0x2010n, 0x120], [0xffffffff80000000n, 0xffffffff80001000n, 0x90], [0xffffffff80fffff0n, 0xffffffff81000010n, 0x10],
+    ]);
+    assert.equal(t.unitAt(0x10ffn), 0x10);
+    assert.equal(t.unitAt(0x1100n), undefined);
+    assert.equal(t.unitAt(0x5000n), undefined);
+    assert.equal(t.unitAt(0xffffffff81000008n), 0x10);
+    assert.equal(t.unitAt(0xffffffff80000fffn), 0x90);
   });
 });
