@@ -45,6 +45,9 @@ export class Runtime {
   readonly stepper: Stepper;
   /** Line steps on hidden breakpoints (code read at the stop, ahead of the step). */
   private lineRuns: LineRuns | undefined;
+  /** Counts runs and steps as they are asked for: work for a stop (rendering variables ahead
+   *  of the client) stops reading once this moved on. */
+  runs = 0;
   /** The vCPU of the last stop: the one stepping and `Hg` context default to. */
   lastThread: RspThreadId;
   private ended = false;
@@ -108,6 +111,7 @@ export class Runtime {
 
   /** Runs `work` in the background; its result becomes a stopped or exited event. */
   private background(work: () => Promise<RunResult>): void {
+    this.runs++;
     this.busy = this.busy.then(async () => {
       if (this.ended) return;
       let r: RunResult;

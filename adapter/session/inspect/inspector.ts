@@ -63,8 +63,16 @@ export class Inspector {
     this.framesOf(thread).catch(() => { /* reported when really asked */ });
     const fs = this.frameScope(thread, 0);
     if (fs) {
-      // The Variables view asks for both right after the stop: render them in the meantime.
-      fs.then(f => { this.frameNodes(thread, 0, f, 'params'); this.frameNodes(thread, 0, f, 'locals'); }).catch(() => { /* idem */ });
+      // The Variables view asks for both right after the stop: render them in the meantime,
+      // unless the VM is asked to run first (a quick next): then the reads stop, and the CPU
+      // goes to the step (the next stop drops what was rendered).
+      const runs = this.rt.runs;
+      fs.then(f => {
+        const read = f.state.readMemory;
+        const g: FrameScope = { ...f, state: { ...f.state, readMemory: (a, n) => (this.rt.runs === runs ? read(a, n) : Promise.reject(new ExoError('user', 'The VM ran since this stop.'))) } };
+        this.frameNodes(thread, 0, g, 'params');
+        this.frameNodes(thread, 0, g, 'locals');
+      }).catch(() => { /* idem */ });
     }
   }
 
