@@ -203,8 +203,9 @@ async function formatDims(v: ValueRef, element: TypeInfo, counts: (number | unde
   const rest = counts.slice(1);
   const inner = rest.reduce<number>((a, c) => a * (c ?? 0), 1) * sizeOf(element);
   if (counts[0] === undefined && rest.length === 0 && isCharType(element) && v.address !== undefined) {
-    // an array of unknown bound (`extern const char banner[]`): its text up to the NUL
-    return readCString(v.address, ctx);
+    // an array of unknown bound (`extern const char linux_banner[]`, a flexible `char name[]`):
+    // gdb prints it as a pointer to its first element, `0x… <linux_banner> "Linux version …"`
+    return `0x${v.address.toString(16)}${symbolText(v.address, ctx)} ${await readCString(v.address, ctx)}`;
   }
   if (rest.length === 0 && isCharType(element)) {
     // gdb reads the whole array; we read up to what can be shown (runs may be long)
