@@ -51,15 +51,18 @@ function evalTypeName(t: EvalType): string {
   if (t.kind === 'pointer' && t.name === undefined) {
     const target = symbolTypeOf(t.target);
     if (target && isRust(target)) return `*mut ${gdbTypeName(target)}`;
-    if (t.target.kind === 'pointer' && evalTypeName(t.target).startsWith('*mut ')) return `*mut ${evalTypeName(t.target)}`;
-    return `${evalTypeName(t.target)} *`;
+    const inner = evalTypeName(t.target);
+    if (t.target.kind === 'pointer' && inner.startsWith('*mut ')) return `*mut ${inner}`;
+    return inner.endsWith('*') ? `${inner}*` : `${inner} *`; // gdb: char **
   }
   return typeName(t);
 }
 
-const isCharTarget = (t: TypeInfo): boolean => {
+/** gdb leaves the `(type)` off only for pointers to plain `char` (cv-qualified too): the quoted
+ *  string shows the type; `unsigned char *` and `u8 *` keep it. */
+const isPlainChar = (t: TypeInfo): boolean => {
   const s = strip(t);
-  return s.kind === 'base' && (s.encoding === 'signedChar' || s.encoding === 'unsignedChar') && s.size === 1;
+  return s.kind === 'base' && s.name === 'char' && s.size === 1;
 };
 
 function labelOf(addr: bigint, env: EvalEnvironment): string {
@@ -91,7 +94,7 @@ export async function printValue(v: Value, env: EvalEnvironment, opts: FormatOpt
     const ctx: RenderContext = { readMemory: env.readMemory, symbolAt: env.symbolAt ? a => env.symbolAt!(a) : undefined };
     let text = await renderValue(ref, ctx);
     const s = strip(info);
-    if (s.kind === 'pointer' && !s.reference && !text.startsWith('(') && !text.startsWith('<') && !isCharTarget(s.target())) {
+    if (s.kind === 'pointer' && !s.reference && !text.startsWith('(') && !text.startsWith('<') && !isPlainChar(s.target())) {
       text = `(${gdbTypeName(info)}) ${text}`;
     }
     return { text, ref, ctx };

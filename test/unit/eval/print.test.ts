@@ -61,6 +61,20 @@ describe('eval/print: results as gdb prints them', () => {
     assert.equal(await zero(pointerValue(ptr('char *', cchar), 3n)), '0x3 <fixed_percpu_data+3> <error: Cannot access memory at address 0x3>');
   });
 
+  it('as gdb (Linux oracle): only plain char pointers drop the (type); char ** is spelled so; unknown-bound char arrays print as a pointer', async () => {
+    const cchar: TypeInfo = { kind: 'base', name: 'char', size: 1, encoding: 'signedChar' };
+    const uchar: TypeInfo = { kind: 'base', name: 'unsigned char', size: 1, encoding: 'unsignedChar' };
+    const constChar: TypeInfo = { kind: 'qualified', name: 'const char', qualifier: 'const', target: () => cchar };
+    const constUchar: TypeInfo = { kind: 'qualified', name: 'const unsigned char', qualifier: 'const', target: () => uchar };
+    mem.write(PAIR_AT + 32n, new TextEncoder().encode('hi\0'));
+    assert.equal(await text(pointerValue(ptr('const char *', constChar), PAIR_AT + 32n)), '0xffff800000001020 <PAIRS+32> "hi"');
+    assert.equal(await text(pointerValue(ptr('const unsigned char *', constUchar), PAIR_AT + 32n)), '(const unsigned char *) 0xffff800000001020 <PAIRS+32> "hi"');
+    const charPtr = evalTypeFromSymbols(ptr('char *', cchar));
+    assert.equal(await text({ type: pointerTo(charPtr), location: { kind: 'value' }, bits: 0x2000n }), '(char **) 0x2000');
+    const flexible: TypeInfo = { kind: 'array', name: 'const char []', element: constChar, counts: [undefined], size: 0, rust: false };
+    assert.equal(await text({ type: evalTypeFromSymbols(flexible), location: { kind: 'memory', address: PAIR_AT + 32n } }), '0xffff800000001020 <PAIRS+32> "hi"');
+  });
+
   it('C pointers keep C syntax; p/x prints scalars bare in hex', async () => {
     assert.equal(await text(pointerValue(ptr('struct node *', node), 0x3000n)), '(struct node *) 0x3000');
     assert.equal(await text(pointerValue(ptr('&exo::Pair', Pair), PAIR_AT), true), '0xffff800000001000');
