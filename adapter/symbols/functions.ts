@@ -1,6 +1,7 @@
 // Functions of one unit: concrete subprograms with their address ranges (sorted for pc lookup),
 // and the block chain at a pc (function → lexical blocks → inlined subroutines), as gdb's
 // blocks: the unit of "same block" for line breakpoints and the source of inlined frames.
+import type { Abbrev } from './dwarf/abbrev';
 import { DW_AT, DW_TAG } from './dwarf/constants';
 import type { Die } from './dwarf/die';
 import type { PcRange } from './dwarf/ranges';
@@ -46,21 +47,21 @@ export class UnitFunctions {
   private readonly spans: { low: bigint; high: bigint; fn: FunctionInfo }[] = [];
 
   constructor(readonly unit: Unit, private readonly hasSectionAtZero: boolean) {
-    const n = unit.dieCount;
-    for (let i = 0; i < n; i++) {
-      const a = unit.abbrevAt(i);
-      if (a.tag !== DW_TAG.subprogram || !a.attrs.some(s => s.at === DW_AT.low_pc || s.at === DW_AT.ranges)) continue;
-      const d = unit.dieByIndex(i);
-      let ranges: PcRange[];
-      try { ranges = liveRanges(d.pcRanges(), hasSectionAtZero); } catch { continue; }
-      if (!ranges.length) continue;
-      let low = ranges[0].low, high = ranges[0].high;
-      for (const r of ranges) { if (r.low < low) low = r.low; if (r.high > high) high = r.high; }
-      const fn = new FunctionInfo(d, ranges, ranges[0].low, low, high);
-      this.list.push(fn);
-      for (const r of ranges) this.spans.push({ low: r.low, high: r.high, fn });
-    }
+    // Find the candidates first, then build them: small loops that V8 optimizes once (a long
+    // loop with rarely reached work inside is re-optimized after each first-time path).
+    for (const i of codeSubprograms(unit)) this.add(unit.dieByIndex(i));
     this.spans.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
+  }
+
+  private add(d: Die): void {
+    let ranges: PcRange[];
+    try { ranges = liveRanges(d.pcRanges(), this.hasSectionAtZero); } catch { return; }
+    if (!ranges.length) return;
+    let low = ranges[0].low, high = ranges[0].high;
+    for (const r of ranges) { if (r.low < low) low = r.low; if (r.high > high) high = r.high; }
+    const fn = new FunctionInfo(d, ranges, ranges[0].low, low, high);
+    this.list.push(fn);
+    for (const r of ranges) this.spans.push({ low: r.low, high: r.high, fn });
   }
 
   /** The (outermost, non-inlined) function containing pc. */
@@ -124,6 +125,22 @@ export class UnitFunctions {
     }
     return out;
   }
+}
+
+/** Indices of the unit's subprogram DIEs with an address (low_pc or ranges). */
+function codeSubprograms(unit: Unit): number[] {
+  const out: number[] = [];
+  const n = unit.dieCount;
+  for (let i = 0; i < n; i++) {
+    const a = unit.abbrevAt(i);
+    if (a.tag === DW_TAG.subprogram && hasCode(a)) out.push(i);
+  }
+  return out;
+}
+
+function hasCode(a: Abbrev): boolean {
+  for (const s of a.attrs) if (s.at === DW_AT.low_pc || s.at === DW_AT.ranges) return true;
+  return false;
 }
 
 /** gdb gives a lexical block its own block only when it has local symbols (or using directives). */

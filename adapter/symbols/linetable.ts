@@ -235,12 +235,25 @@ export class CuLineTable {
  * Entries arrive as a few sorted runs (one per sequence): a natural merge sort of indices.
  */
 function sortTable(t: SubfileTable): SubfileTable {
-  const n = t.length, P = t.pcs, L = t.lines;
-  const less = (a: number, b: number) => P[a] < P[b] || (P[a] === P[b] && L[a] === 0 && L[b] !== 0);
-  let runs: number[] = [0];
-  for (let i = 1; i < n; i++) if (less(i, i - 1)) runs.push(i);
-  if (runs.length === 1) return t;
-  runs.push(n);
+  const runs = runStarts(t.pcs, t.lines);
+  if (runs.length > 1) permute(t, mergeRuns(t.pcs, t.lines, runs));
+  return t;
+}
+
+// The phases are separate small functions: V8 optimizes a long loop while it runs (OSR), and code
+// after the loop that had not run yet then deoptimizes it, once per table (10x on a vmlinux).
+
+/** Starts of the sorted runs (gdb's lte_is_less_than order). */
+function runStarts(P: Float64Array, L: Uint32Array): number[] {
+  const runs: number[] = [0];
+  for (let i = 1; i < P.length; i++) if (P[i] < P[i - 1] || (P[i] === P[i - 1] && L[i] === 0 && L[i - 1] !== 0)) runs.push(i);
+  return runs;
+}
+
+/** Natural merge sort of indices over the runs; returns the sorted order. */
+function mergeRuns(P: Float64Array, L: Uint32Array, starts: number[]): Int32Array {
+  const n = P.length;
+  let runs = [...starts, n];
   let src = new Int32Array(n), dst = new Int32Array(n);
   for (let i = 0; i < n; i++) src[i] = i;
   while (runs.length > 2) {
@@ -248,26 +261,32 @@ function sortTable(t: SubfileTable): SubfileTable {
     for (let k = 0; k < m; k += 2) {
       const lo = runs[k], mid = runs[k + 1], hi = k + 2 <= m ? runs[k + 2] : mid;
       let i = lo, j = mid, o = lo;
-      while (i < mid && j < hi) dst[o++] = less(src[j], src[i]) ? src[j++] : src[i++];
+      while (i < mid && j < hi) {
+        const a = src[j], b = src[i];
+        dst[o++] = P[a] < P[b] || (P[a] === P[b] && L[a] === 0 && L[b] !== 0) ? src[j++] : src[i++];
+      }
       while (i < mid) dst[o++] = src[i++];
       while (j < hi) dst[o++] = src[j++];
       next.push(hi);
     }
-    [src, dst] = [dst, src];
+    const tmp = src; src = dst; dst = tmp;
     runs = next;
   }
-  // Permuted in place through one scratch column (no closure per entry, no second table).
-  const F = t.flags;
+  return src;
+}
+
+/** Reorders the table's columns in place through one scratch column. */
+function permute(t: SubfileTable, order: Int32Array): void {
+  const n = order.length, P = t.pcs, L = t.lines, F = t.flags;
   const p2 = new Float64Array(n);
-  for (let i = 0; i < n; i++) p2[i] = P[src[i]];
+  for (let i = 0; i < n; i++) p2[i] = P[order[i]];
   P.set(p2);
   const l2 = new Uint32Array(p2.buffer, 0, n);
-  for (let i = 0; i < n; i++) l2[i] = L[src[i]];
+  for (let i = 0; i < n; i++) l2[i] = L[order[i]];
   L.set(l2);
   const f2 = new Uint8Array(p2.buffer, 0, n);
-  for (let i = 0; i < n; i++) f2[i] = F[src[i]];
+  for (let i = 0; i < n; i++) f2[i] = F[order[i]];
   F.set(f2);
-  return t;
 }
 
 /** gdb's filename matching for `FILE:LINE`: equal, or the query matches whole trailing components. */

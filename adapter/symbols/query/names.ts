@@ -11,15 +11,14 @@ import type { SymbolFile } from '../symbolfile';
 export class NameMatcher {
   /** The last path component: what DW_AT_name holds. */
   readonly last: string;
-  private needleBytes: Uint8Array | undefined;
+  /** "last\0" as bytes: a DW_FORM_strp name matches when these bytes sit at its offset. */
+  private readonly needle: Uint8Array;
 
   constructor(private readonly sf: SymbolFile, readonly query: string) {
     const parts = query.split('::');
     this.last = parts[parts.length - 1];
+    this.needle = Buffer.from(this.last + '\0', 'utf8');
   }
-
-  /** "last\0" as bytes: a DW_FORM_strp name matches when these bytes sit at its offset. */
-  private needle(): Uint8Array { return (this.needleBytes ??= Buffer.from(this.last + '\0', 'utf8')); }
 
   /** Whether the DIE's own DW_AT_name is the last component. */
   ownName(d: Die): boolean {
@@ -37,22 +36,28 @@ export class NameMatcher {
   /** Offsets of the unit's subprogram DIEs named like the query (declarations and abstract instances included). */
   subprograms(u: Unit): Set<number> {
     const named = new Set<number>();
-    const unnamed: number[] = [];
-    // Walks the flat tree by index: a Die is built only for the few that match.
+    const unnamed: number[] = [], hits: number[] = [];
+    // Walks the flat tree by index: a Die is built only for the few that match (after the loop:
+    // rare work inside a long loop costs V8 a re-optimization when it first runs).
     const n = u.dieCount;
     for (let i = 0; i < n; i++) {
       const a = u.abbrevAt(i);
       if (a.tag !== DW_TAG.subprogram) continue;
-      const attrs = u.attrsOffsetAt(i);
-      const r = u.rawAttr(a, attrs, DW_AT.name);
-      if (!r) { unnamed.push(i); continue; }
-      if (this.rawName(u, r.value)) {
-        const d = u.dieByIndex(i);
-        if (this.qualified(d)) named.add(d.offset);
-      }
+      const r = u.rawAttr(a, u.attrsOffsetAt(i), DW_AT.name);
+      if (!r) unnamed.push(i);
+      else if (this.rawName(u, r.value)) hits.push(i);
     }
-    // Unnamed ones complete a named declaration (C++/Rust out-of-class definitions, abstract instances).
-    for (let pass = 0; pass < 2 && named.size; pass++) {
+    for (const i of hits) {
+      const d = u.dieByIndex(i);
+      if (this.qualified(d)) named.add(d.offset);
+    }
+    if (named.size) this.completions(u, unnamed, named);
+    return named;
+  }
+
+  /** Unnamed ones complete a named declaration (C++/Rust out-of-class definitions, abstract instances). */
+  private completions(u: Unit, unnamed: number[], named: Set<number>): void {
+    for (let pass = 0; pass < 2; pass++) {
       for (const i of unnamed) {
         const a = u.abbrevAt(i), attrs = u.attrsOffsetAt(i);
         const off = u.dieByIndex(i).offset;
@@ -63,12 +68,11 @@ export class NameMatcher {
         }
       }
     }
-    return named;
   }
 
   /** Whether a raw DW_AT_name value is the last component. */
   private rawName(u: Unit, v: RawValue): boolean {
-    if (v.kind === 'strp') { const sec = this.sf.dwarf.sections.str; return !!sec && this.last !== '' && sec.equalsAt(v.offset, this.needle()); }
+    if (v.kind === 'strp') { const sec = this.sf.dwarf.sections.str; return !!sec && this.last !== '' && sec.equalsAt(v.offset, this.needle); }
     if (v.kind === 'string') return v.value === this.last;
     const res = u.resolve(v);
     return res.kind === 'string' && res.value === this.last;
