@@ -2,7 +2,7 @@
 // and the block chain at a pc (function → lexical blocks → inlined subroutines), as gdb's
 // blocks: the unit of "same block" for line breakpoints and the source of inlined frames.
 import type { Abbrev } from './dwarf/abbrev';
-import { DW_AT, DW_TAG } from './dwarf/constants';
+import { DW_AT, DW_FORM, DW_TAG } from './dwarf/constants';
 import type { Die } from './dwarf/die';
 import type { PcRange } from './dwarf/ranges';
 import type { Unit } from './dwarf/unit';
@@ -112,11 +112,18 @@ export class UnitFunctions {
     const out: { die: Die; entry: bigint; ranges: PcRange[] }[] = [];
     if (!origins.size) return out;
     const u = this.unit, n = u.dieCount;
+    const hits: number[] = [];
     for (let i = 0; i < n; i++) {
       const a = u.abbrevAt(i);
       if (a.tag !== DW_TAG.inlined_subroutine) continue;
-      const o = u.rawAttr(a, u.attrsOffsetAt(i), DW_AT.abstract_origin)?.value;
-      if (o?.kind !== 'ref' || !origins.has(o.offset)) continue;
+      const attrs = u.attrsOffsetAt(i);
+      // DW_FORM_ref4 (GCC's choice) read in place; other forms through a value.
+      const ref4 = u.fixedU32(a, attrs, DW_AT.abstract_origin, DW_FORM.ref4);
+      if (ref4 !== undefined) { if (ref4 >= 0 && origins.has(u.offset + ref4)) hits.push(i); continue; }
+      const o = u.rawAttr(a, attrs, DW_AT.abstract_origin)?.value;
+      if (o?.kind === 'ref' && origins.has(o.offset)) hits.push(i);
+    }
+    for (const i of hits) {
       const d = u.dieByIndex(i);
       let ranges: PcRange[];
       try { ranges = liveRanges(d.pcRanges(), this.hasSectionAtZero); } catch { continue; }

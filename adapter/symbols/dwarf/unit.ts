@@ -70,6 +70,56 @@ export function readUnitHeader(sec: Section, offset: number): UnitHeader {
 }
 
 const NONE = -1;
+
+interface TreeColumns { n: number; offs: Float64Array; codeLen: Uint8Array; codes: Uint32Array; parents: Int32Array; sibs: Int32Array }
+
+/**
+ * One pass over a unit's DIEs into columns (capacity >= n). Only the loop lives here: V8 optimizes
+ * it while it runs, and code after a loop that has not run yet would deoptimize that code.
+ */
+function walkTree(c: ByteCursor, table: AbbrevTable, h: UnitHeader): TreeColumns {
+  const bytes = c.bytes, end = c.end, base = c.base;
+  // ~13 bytes per DIE in a vmlinux, rarely under 10: start there and double when needed
+  // (capacity is zero-filled memory: over-allocating costs time).
+  let cap = Math.max(16, Math.ceil((end - c.pos) / 10));
+  let offs = new Float64Array(cap), codeLen = new Uint8Array(cap), codes = new Uint32Array(cap), parents = new Int32Array(cap), sibs = new Int32Array(cap);
+  const stack: number[] = [];   // parent indices
+  const last: number[] = [NONE]; // last child index at each depth
+  let n = 0, pos = c.pos;
+  while (pos < end) {
+    const at = pos;
+    let code = bytes[pos];
+    if (code < 0x80) pos++;
+    else { c.pos = pos; code = c.ulebNum(0x7fffffff, 'abbreviation code'); pos = c.pos; }
+    if (code === 0) {
+      if (stack.length === 0) { if (n === 0) throw c.error('unit starts with a null entry', at - base); continue; } // padding after the root
+      stack.pop(); last.pop();
+      continue;
+    }
+    if (n > 0 && stack.length === 0) throw c.error('a second top-level DIE in the unit', at - base);
+    const a = table.get(code);
+    if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${h.abbrevOffset.toString(16)}`, at - base);
+    if (n === cap) {
+      cap *= 2;
+      const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(x: T, y: T): T => { y.set(x); return y; };
+      offs = g(offs, new Float64Array(cap)); codeLen = g(codeLen, new Uint8Array(cap)); codes = g(codes, new Uint32Array(cap));
+      parents = g(parents, new Int32Array(cap)); sibs = g(sibs, new Int32Array(cap));
+    }
+    const i = n++;
+    offs[i] = base + at; codeLen[i] = pos - at; codes[i] = code;
+    parents[i] = stack.length ? stack[stack.length - 1] : NONE; sibs[i] = NONE;
+    const prev = last[last.length - 1];
+    if (prev !== NONE) sibs[prev] = i;
+    last[last.length - 1] = i;
+    const lay = layoutOf(a, h);
+    if (lay.fixed >= 0) {
+      pos += lay.fixed;
+      if (pos > end) { c.pos = end; throw c.error(`DIE attributes run past the end of the unit (by ${pos - end} byte(s))`); }
+    } else pos = skipAttrs(c, pos, lay.plan, h);
+    if (a.hasChildren) { stack.push(i); last.push(NONE); }
+  }
+  return { n, offs, codeLen, codes, parents, sibs };
+}
 // Shared placeholders until parseTree(): a vmlinux has thousands of units, most never parsed.
 const NO_U8 = new Uint8Array(0), NO_U32 = new Uint32Array(0), NO_I32 = new Int32Array(0);
 /** Bytes read for the root DIE before the whole unit is needed. */
@@ -83,10 +133,10 @@ export class Unit {
   private count = 0;
   private offs: Float64Array | undefined;
   /** Bytes of each DIE's abbreviation code (its attributes start right after). */
-  private codeLen = NO_U8;
-  private codes = NO_U32;
-  private parents = NO_I32;
-  private siblings = NO_I32;
+  private codeLen: Uint8Array = NO_U8;
+  private codes: Uint32Array = NO_U32;
+  private parents: Int32Array = NO_I32;
+  private siblings: Int32Array = NO_I32;
   private treeError: unknown;
   private rootCache: Die | undefined;
   private basesCache: UnitBases | undefined;
@@ -170,53 +220,12 @@ export class Unit {
     if (this.offs) return;
     if (this.treeError) throw this.treeError;
     try {
-      const h = this.header;
-      const c = this.cursorAt(h.dieStart);
-      const bytes = c.bytes, end = c.end, base = c.base;
-      // ~13 bytes per DIE in a vmlinux, rarely under 10: start there and double when needed
-      // (capacity is zero-filled memory: over-allocating costs time).
-      let cap = Math.max(16, Math.ceil((end - c.pos) / 10));
-      let offs = new Float64Array(cap), codeLen = new Uint8Array(cap), codes = new Uint32Array(cap), parents = new Int32Array(cap), sibs = new Int32Array(cap);
-      const stack: number[] = [];   // parent indices
-      const last: number[] = [NONE]; // last child index at each depth
-      const table = this.abbrevTable();
-      let n = 0, pos = c.pos;
-      while (pos < end) {
-        const at = pos;
-        let code = bytes[pos];
-        if (code < 0x80) pos++;
-        else { c.pos = pos; code = c.ulebNum(0x7fffffff, 'abbreviation code'); pos = c.pos; }
-        if (code === 0) {
-          if (stack.length === 0) { if (n === 0) throw c.error('unit starts with a null entry', at - base); continue; } // padding after the root
-          stack.pop(); last.pop();
-          continue;
-        }
-        if (n > 0 && stack.length === 0) throw c.error('a second top-level DIE in the unit', at - base);
-        const a = table.get(code);
-        if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${h.abbrevOffset.toString(16)}`, at - base);
-        if (n === cap) {
-          cap *= 2;
-          const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(x: T, y: T): T => { y.set(x); return y; };
-          offs = g(offs, new Float64Array(cap)); codeLen = g(codeLen, new Uint8Array(cap)); codes = g(codes, new Uint32Array(cap));
-          parents = g(parents, new Int32Array(cap)); sibs = g(sibs, new Int32Array(cap));
-        }
-        const i = n++;
-        offs[i] = base + at; codeLen[i] = pos - at; codes[i] = code;
-        parents[i] = stack.length ? stack[stack.length - 1] : NONE; sibs[i] = NONE;
-        const prev = last[last.length - 1];
-        if (prev !== NONE) sibs[prev] = i;
-        last[last.length - 1] = i;
-        const lay = layoutOf(a, h);
-        if (lay.fixed >= 0) {
-          pos += lay.fixed;
-          if (pos > end) { c.pos = end; throw c.error(`DIE attributes run past the end of the unit (by ${pos - end} byte(s))`); }
-        } else pos = skipAttrs(c, pos, lay.plan, h);
-        if (a.hasChildren) { stack.push(i); last.push(NONE); }
-      }
-      if (n === 0) throw new ParseError('.debug_info', h.dieStart, 'unit has no DIE');
+      const t = walkTree(this.cursorAt(this.header.dieStart), this.abbrevTable(), this.header);
+      if (t.n === 0) throw new ParseError('.debug_info', this.header.dieStart, 'unit has no DIE');
+      const n = t.n;
       this.count = n;
-      this.offs = offs.subarray(0, n); this.codeLen = codeLen.subarray(0, n); this.codes = codes.subarray(0, n);
-      this.parents = parents.subarray(0, n); this.siblings = sibs.subarray(0, n);
+      this.offs = t.offs.subarray(0, n); this.codeLen = t.codeLen.subarray(0, n); this.codes = t.codes.subarray(0, n);
+      this.parents = t.parents.subarray(0, n); this.siblings = t.sibs.subarray(0, n);
     } catch (e) {
       this.treeError = e;
       throw e;
@@ -315,6 +324,25 @@ export class Unit {
       if (form === DW_FORM.indirect) { const p = c.pos; form = c.ulebNum(0xffff, 'form'); c.pos = p; }
       return { form, value: readValue(c, s.form, this.header, s.implicitConst) };
     });
+  }
+
+  /**
+   * @internal fast scans: the value of attribute `at` when its form is the 4-byte `form` (strp,
+   * ref4…) at a fixed place in the DIE (tree parsed): -1 when the DIE has no such attribute,
+   * undefined when it has it in another shape (use rawAttr). Builds no value objects.
+   */
+  fixedU32(abbrev: Abbrev, attrs: number, at: number, form: number): number | undefined {
+    const specs = abbrev.attrs;
+    let k = 0;
+    while (k < specs.length && specs[k].at !== at) k++;
+    if (k === specs.length) return -1;
+    if (specs[k].form !== form || (form === DW_FORM.strp && this.header.offsetSize !== 4) || !this.bytes) return undefined;
+    const off = layoutOf(abbrev, this.header).offsets[k];
+    if (off < 0) return undefined;
+    const b = this.bytes, p = attrs + off - b.base;
+    if (p < 0 || p + 4 > b.end) return undefined;
+    const x = b.bytes;
+    return (x[p] | (x[p + 1] << 8) | (x[p + 2] << 16)) + x[p + 3] * 0x1000000;
   }
 
   rawAttrs(abbrev: Abbrev, attrs: number): { at: number; form: number; value: RawValue }[] {

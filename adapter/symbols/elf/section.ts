@@ -161,8 +161,12 @@ export class Section {
   /** Whether the bytes at `offset` are `needle` (a string table: "name\0" at a string offset). */
   equalsAt(offset: number, needle: Uint8Array): boolean {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + needle.length > this.size) return false;
-    const b = this.readPaged(offset, needle.length);
-    for (let i = 0; i < needle.length; i++) if (b[i] !== needle[i]) return false;
+    let b: Uint8Array, at = 0;
+    if (!this.inMemory && Math.floor(offset / PAGE) === Math.floor((offset + needle.length - 1) / PAGE)) {
+      // Within one cached page: compare there (no view per call; scans call this per DIE).
+      b = this.page(Math.floor(offset / PAGE)); at = offset % PAGE;
+    } else b = this.readPaged(offset, needle.length);
+    for (let i = 0; i < needle.length; i++) if (b[at + i] !== needle[i]) return false;
     return true;
   }
 

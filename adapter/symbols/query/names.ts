@@ -1,7 +1,7 @@
 // Function name matching as gdb's wild matching does it (`f` matches `f` and `a::b::f`), on raw
 // attribute values: a DW_FORM_strp name is compared as bytes at its .debug_str offset, so
 // scanning the thousands of declarations in a kernel unit decodes no strings.
-import { DW_AT, DW_TAG } from '../dwarf/constants';
+import { DW_AT, DW_FORM, DW_TAG } from '../dwarf/constants';
 import type { Die } from '../dwarf/die';
 import type { RawValue } from '../dwarf/form';
 import type { Unit } from '../dwarf/unit';
@@ -40,12 +40,20 @@ export class NameMatcher {
     // Walks the flat tree by index: a Die is built only for the few that match (after the loop:
     // rare work inside a long loop costs V8 a re-optimization when it first runs).
     const n = u.dieCount;
+    const str = this.sf.dwarf.sections.str, needle = this.needle, none = this.last === '';
     for (let i = 0; i < n; i++) {
       const a = u.abbrevAt(i);
       if (a.tag !== DW_TAG.subprogram) continue;
-      const r = u.rawAttr(a, u.attrsOffsetAt(i), DW_AT.name);
-      if (!r) unnamed.push(i);
-      else if (this.rawName(u, r.value)) hits.push(i);
+      const attrs = u.attrsOffsetAt(i);
+      // Most names are DW_FORM_strp: compare the string's bytes in place, no value objects.
+      const strp = u.fixedU32(a, attrs, DW_AT.name, DW_FORM.strp);
+      if (strp === -1) unnamed.push(i);
+      else if (strp !== undefined) { if (!none && str && str.equalsAt(strp, needle)) hits.push(i); }
+      else {
+        const r = u.rawAttr(a, attrs, DW_AT.name);
+        if (!r) unnamed.push(i);
+        else if (this.rawName(u, r.value)) hits.push(i);
+      }
     }
     for (const i of hits) {
       const d = u.dieByIndex(i);
