@@ -22,15 +22,23 @@ const SYMBOLS = sArg ?? `/usr/lib/debug/boot/vmlinux-${RELEASE}`;
 const INITRD = iArg ?? `/boot/initrd.img-${RELEASE}`;
 const CMDLINE = 'nokaslr console=ttyS0';
 const FUNCTIONS = ['start_kernel', 'do_sys_openat2'];
-/** Oracle stops beyond the smoke's: a big struct local (nameidata), a user-space char pointer. */
-const ORACLE_FUNCTIONS = [...FUNCTIONS, 'do_filp_open', 'vfs_read'];
+/** Oracle stops beyond the smoke's: a big struct local (nameidata), a user-space char pointer;
+ *  per stop the expressions whose `print` (our evaluate) must read as gdb's. */
+const ORACLE: Record<string, string[]> = {
+  // Not linux_banner/linux_proc_banner (`const char []`): gdb prints them as `0x… <sym> "…"` in a
+  // fresh session and as a bare string once bt/info locals expanded more units; we print the former.
+  start_kernel: ['command_line', '&command_line', 'init_task.pid', '&init_task', 'init_task.comm'],
+  do_sys_openat2: ['dfd', 'filename', 'how', '*how', 'how->flags', 'op', '&op', 'op.mode'],
+  do_filp_open: ['pathname', '*pathname', 'pathname->name', 'op', '*op'],
+  vfs_read: ['file', 'buf', 'count', 'pos', '*pos', 'file->f_flags', 'file->f_path.dentry->d_name.name'],
+};
 const WAIT_MS = 300_000;
 const t0 = Date.now();
 const say = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${s}\n`);
 
 /** A frame as both sides describe it. */
 interface FrameView { name: string; pc?: bigint; file?: string; line?: number }
-interface StopView { frames: FrameView[]; args: string[]; locals: string[] }
+interface StopView { frames: FrameView[]; args: string[]; locals: string[]; prints: string[] }
 
 // ---- smoke: the adapter launches QEMU itself ----
 
@@ -84,7 +92,9 @@ async function gdbStop(port: number, fn: string): Promise<StopView & { thread?: 
     '-ex', `file ${SYMBOLS}`, '-ex', `target remote 127.0.0.1:${port}`,
     '-ex', `break ${fn}`, '-ex', 'continue', '-ex', 'delete',
     '-ex', 'echo @@BT\\n', '-ex', 'bt 30', '-ex', 'echo @@ARGS\\n', '-ex', 'info args',
-    '-ex', 'echo @@LOCALS\\n', '-ex', 'info locals', '-ex', 'echo @@END\\n', '-ex', 'disconnect',
+    '-ex', 'echo @@LOCALS\\n', '-ex', 'info locals',
+    ...(ORACLE[fn] ?? []).flatMap((e, i) => ['-ex', `echo @@P${i}\\n`, '-ex', `print ${e}`]),
+    '-ex', 'echo @@END\\n', '-ex', 'disconnect',
   ], { encoding: 'utf8', timeout: WAIT_MS, maxBuffer: 64 << 20 });
   const section = (name: string) => stdout.split(`@@${name}\n`)[1].split('@@')[0].split('\n').filter(Boolean);
   const frames = section('BT').filter(l => /^#\d/.test(l)).map(l => {
@@ -92,8 +102,12 @@ async function gdbStop(port: number, fn: string): Promise<StopView & { thread?: 
     return m ? { name: m[2], pc: m[1] ? BigInt(m[1]) : undefined, file: m[3], line: m[4] ? Number(m[4]) : undefined } : { name: l };
   });
   const vars = (tag: string) => joinContinuations(section(tag)).filter(x => !/^No (arguments|locals)\.$/.test(x));
+  const prints = (ORACLE[fn] ?? []).map((_, i) => {
+    const block = stdout.split(`@@P${i}\n`)[1].split('@@')[0].trim();
+    return /^\$\d+ = ([\s\S]*)$/.exec(block)?.[1].replace(/\n\s*/g, ' ') ?? `<gdb: ${block}>`;
+  });
   const t = /Thread (?:\d+\.)?(\d+) hit Breakpoint/.exec(stdout);
-  return { frames, args: vars('ARGS'), locals: vars('LOCALS'), thread: t ? Number(t[1]) : undefined };
+  return { frames, args: vars('ARGS'), locals: vars('LOCALS'), prints, thread: t ? Number(t[1]) : undefined };
 }
 
 /** gdb wraps long values over several lines: a line that does not start `name = ` continues the last. */
@@ -107,7 +121,7 @@ function joinContinuations(lines: string[]): string[] {
 }
 
 /** The adapter attached to the stopped VM: the same thread's stack and top-frame variables. */
-async function adapterStop(port: number, thread: number | undefined): Promise<StopView> {
+async function adapterStop(port: number, thread: number | undefined, exprs: string[]): Promise<StopView> {
   const s = new Session();
   s.dc.defaultTimeout = WAIT_MS;
   await s.start();
@@ -131,7 +145,13 @@ async function adapterStop(port: number, thread: number | undefined): Promise<St
       if (!sc) return [];
       return (await s.dc.variablesRequest({ variablesReference: sc.variablesReference })).body.variables.map(v => `${v.name} = ${v.value}`);
     };
-    return { frames, args: await vars('Arguments'), locals: await vars('Locals') };
+    const prints: string[] = [];
+    for (const expression of exprs) {
+      try {
+        prints.push((await s.dc.evaluateRequest({ expression, frameId: st[0].id, context: 'repl' })).body.result);
+      } catch (e) { prints.push(`<error: ${e instanceof Error ? e.message : String(e)}>`); }
+    }
+    return { frames, args: await vars('Arguments'), locals: await vars('Locals'), prints };
   } finally {
     try { await s.dc.disconnectRequest({}); } catch { /* gone */ }
     try { await s.dc.stop(); } catch { /* gone */ }
@@ -170,6 +190,7 @@ function compare(g: StopView, o: StopView): string[] {
   };
   vars('frame 0 arg', g.args, o.args);
   vars('frame 0 local', g.locals, o.locals);
+  vars('print', g.prints, o.prints);
   return diffs;
 }
 
@@ -183,7 +204,7 @@ async function oracle(fn: string): Promise<number> {
     say(`oracle ${fn}: QEMU ${qemu.pid} on port ${qemu.gdbPort}; gdb runs to ${fn}`);
     const g = await gdbStop(qemu.gdbPort, fn);
     say(`oracle ${fn}: gdb stopped on thread ${g.thread ?? '?'} with ${g.frames.length} frames; the adapter attaches`);
-    const o = await adapterStop(qemu.gdbPort, g.thread);
+    const o = await adapterStop(qemu.gdbPort, g.thread, ORACLE[fn] ?? []);
     for (const [i, f] of g.frames.entries()) {
       const b = o.frames[i];
       say(`  #${i} gdb ${f.name} ${f.pc !== undefined ? '0x' + f.pc.toString(16) : ''} ${f.file ?? ''}:${f.line ?? ''}  |  ours ${b?.name ?? '-'} 0x${b?.pc?.toString(16) ?? ''} :${b?.line ?? ''}`);
@@ -191,7 +212,7 @@ async function oracle(fn: string): Promise<number> {
     const past = pastTheEnd(g, o);
     if (past) say(`  note: gdb unwinds ${past} more frames past the kernel stack's end (pcs below the kernel half); we stop at ${o.frames[o.frames.length - 1]?.name}`);
     const diffs = compare(g, o);
-    say(`oracle ${fn}: ${g.frames.length} frames, ${g.args.length} args, ${g.locals.length} locals: ${diffs.length ? `${diffs.length} differences` : 'identical'}`);
+    say(`oracle ${fn}: ${g.frames.length} frames, ${g.args.length} args, ${g.locals.length} locals, ${g.prints.length} prints: ${diffs.length ? `${diffs.length} differences` : 'identical'}`);
     for (const d of diffs) say(`  DIFF ${d}`);
     return diffs.length;
   } finally {
@@ -204,7 +225,7 @@ async function main(): Promise<void> {
   say(`kernel ${KERNEL}, symbols ${SYMBOLS}, initrd ${fs.existsSync(INITRD) ? INITRD : '(none)'}`);
   if (!flags.includes('--oracle')) await smoke();
   let diffs = 0;
-  if (!flags.includes('--smoke')) for (const f of ORACLE_FUNCTIONS) diffs += await oracle(f);
+  if (!flags.includes('--smoke')) for (const f of Object.keys(ORACLE)) diffs += await oracle(f);
   if (diffs) throw new Error(`${diffs} differences from gdb (listed above)`);
 }
 
