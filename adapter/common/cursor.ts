@@ -116,7 +116,7 @@ export class ByteCursor {
     let r = 0;
     for (let i = 0, p = this.pos; i < 4 && p < this.end; i++, p++) {
       const b = this.bytes[p];
-      r += (b & 0x7f) * 2 ** (7 * i);
+      r |= (b & 0x7f) << (7 * i); // at most 28 bits: stays a small integer (no heap number)
       if ((b & 0x80) === 0) {
         if (r > max) throw this.error(`${what} ${r} too large`, start);
         this.pos = p + 1;
