@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import { ByteCursor, ParseError } from '../../common/cursor';
 import type { Section, SectionWindow } from '../elf/section';
 import { DW_FORM, DW_LNCT, DW_LNE, DW_LNS } from './constants';
-import { readValue, type FormContext } from './form';
+import { readValue, skipValue, type FormContext } from './form';
 import type { DebugLineOffset } from './offsets';
 import type { DwarfSections } from './sections';
 import { stringAt } from './strings';
@@ -89,6 +89,8 @@ export interface LineContext {
 const MAX_ROWS = 1 << 24;
 /** Bound on an address offset within one sequence (keeps offsets exact as JS numbers). */
 const MAX_DELTA = 2 ** 48;
+
+const u32le = (b: Uint8Array, p: number) => (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 0x1000000;
 
 export const ROW_STMT = 1, ROW_BASIC_BLOCK = 2, ROW_END = 4, ROW_PROLOGUE_END = 8, ROW_EPILOGUE_BEGIN = 16;
 
@@ -278,6 +280,8 @@ export class LineProgram {
     const { minInst, maxOps, lineBase, lineRange, opcodeBase, defaultIsStmt } = p;
     // Registers; the address is start + delta (a JS number: sequences are far below 2^53 bytes).
     let start = 0n, seqFrom = 0, n = 0;
+    // The start's 32-bit halves, for set_address deltas without BigInt.
+    let startHi = 0, startLo = 0;
     let delta = 0, opIndex = 0, file = 1, line = 1, column = 0, isStmt = defaultIsStmt;
     let bb = false, pe = false, eb = false, disc = 0, based = false;
     let pos = c.pos;
@@ -299,12 +303,36 @@ export class LineProgram {
           case 0: {
             const len = c.ulebNum(c.remaining, 'extended opcode length');
             if (len === 0) break;
+            const at = c.pos;
+            // The common ones (end_sequence, a 4/8-byte set_address, set_discriminator) are read
+            // from the bytes: no sub-cursor or BigInt per opcode (a vmlinux has ~10^6 of them).
+            const ext = at < end ? bytes[at] : -1;
+            if (len <= c.remaining && ext === DW_LNE.end_sequence) { row = true; endRow = true; c.pos = at + len; break; }
+            if (len <= c.remaining && ext === DW_LNE.set_address && (len === 9 || len === 5)) {
+              const lo = u32le(bytes, at + 1), hi = len === 9 ? u32le(bytes, at + 5) : 0;
+              if (!based && n === seqFrom) { start = (BigInt(hi) << 32n) | BigInt(lo); startHi = hi; startLo = lo; delta = 0; based = true; }
+              else {
+                // Exact as a number: both differences are below 2^32 in magnitude.
+                const d = (hi - startHi) * 4294967296 + (lo - startLo);
+                if (d > MAX_DELTA || d < -MAX_DELTA) { c.pos = at + len; throw c.error('DW_LNE_set_address jumps too far within a sequence'); }
+                delta = d;
+              }
+              opIndex = 0;
+              c.pos = at + len;
+              break;
+            }
+            if (len <= c.remaining && ext === DW_LNE.set_discriminator) {
+              c.pos = at + 1;
+              disc = c.ulebNum(0xffffffff, 'discriminator');
+              c.pos = at + len;
+              break;
+            }
             const body = c.sub(len);
-            const ext = body.u8();
+            body.u8();
             if (ext === DW_LNE.end_sequence) { row = true; endRow = true; }
             else if (ext === DW_LNE.set_address) {
               const addr = body.uN(len - 1);
-              if (!based && n === seqFrom) { start = addr; delta = 0; based = true; }
+              if (!based && n === seqFrom) { start = addr; startHi = Number(addr >> 32n); startLo = Number(addr & 0xffffffffn); delta = 0; based = true; }
               else {
                 const d = addr - start;
                 if (d > BigInt(MAX_DELTA) || d < -BigInt(MAX_DELTA)) throw body.error('DW_LNE_set_address jumps too far within a sequence');
@@ -330,7 +358,12 @@ export class LineProgram {
             // One-byte SLEB (the usual case) without BigInt.
             const b0 = bytes[c.pos];
             if (c.pos < end && (b0 & 0x80) === 0) { c.pos++; line = (line + ((b0 & 0x40) ? b0 - 0x80 : b0)) >>> 0; }
-            else line = Number(BigInt.asUintN(32, BigInt(line) + c.sleb()));
+            else if (c.pos + 1 < end && (bytes[c.pos + 1] & 0x80) === 0) {
+              // Two bytes (|advance| < 8192): still no BigInt.
+              const v = (b0 & 0x7f) | (bytes[c.pos + 1] << 7);
+              c.pos += 2;
+              line = (line + (v & 0x2000 ? v - 0x4000 : v)) >>> 0;
+            } else line = Number(BigInt.asUintN(32, BigInt(line) + c.sleb()));
             break;
           }
           case DW_LNS.set_file: file = c.ulebNum(0xffffffff, 'file index'); break;
@@ -362,7 +395,7 @@ export class LineProgram {
       bb = pe = eb = false; disc = 0;
       if (endRow) {
         seqs.push(rows.sequence(start, seqFrom, n));
-        seqFrom = n; start = 0n;
+        seqFrom = n; start = 0n; startHi = 0; startLo = 0;
         delta = 0; opIndex = 0; file = 1; line = 1; column = 0; isStmt = defaultIsStmt; disc = 0; based = false;
       }
     }
@@ -377,7 +410,18 @@ export class LineProgram {
  * offsets (DWARF 5 line_strp paths) or strings, plus where the next program starts. Used to
  * index every program of a large binary cheaply.
  */
-export function scanFileNames(sec: Section, offset: number, win?: SectionWindow): { end: number; refs: number[]; names: string[] } {
+/** Growable list of numbers for scans (reused across programs: no array per program). */
+export class NumberList {
+  a = new Float64Array(256);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) { const g = new Float64Array(this.a.length * 2); g.set(this.a); this.a = g; }
+    this.a[this.n++] = v;
+  }
+  toArray(): number[] { return Array.from(this.a.subarray(0, this.n)); }
+}
+
+export function scanFileNames(sec: Section, offset: number, win?: SectionWindow, refsInto?: NumberList): { end: number; refs: NumberList; names: string[] } {
   const { c, end, offSize, version } = openProgram(sec, offset, win);
   let addressSize = 8;
   if (version >= 5) { addressSize = c.u8(); c.u8(); }
@@ -385,7 +429,9 @@ export function scanFileNames(sec: Section, offset: number, win?: SectionWindow)
   c.skip(version >= 4 ? 5 : 4);
   const opcodeBase = c.u8();
   c.skip(Math.max(0, opcodeBase - 1));
-  const refs: number[] = [], names: string[] = [];
+  // `refsInto`: a caller's list reused across programs (emptied here).
+  const refs = refsInto ?? new NumberList(), names: string[] = [];
+  refs.n = 0;
   if (version >= 5) {
     const fc: FormContext = { version, addressSize, offsetSize: offSize, offset: 0 };
     const table = (keep: boolean) => {
@@ -398,8 +444,10 @@ export function scanFileNames(sec: Section, offset: number, win?: SectionWindow)
           const type = fmt[k], form = fmt[k + 1];
           if (form === DW_FORM.line_strp) { const o = offSize === 4 ? c.u32() : Number(c.u64()); if (keep && type === DW_LNCT.path) refs.push(o); continue; }
           if (form === DW_FORM.udata) { c.ulebNum(0xffffffff, 'value'); continue; }
+          if (form === DW_FORM.data16) { c.skip(16); continue; } // MD5: one per file, never needed here
+          if (!(keep && type === DW_LNCT.path)) { skipValue(c, form, fc); continue; }
           const v = readValue(c, form, fc);
-          if (keep && type === DW_LNCT.path && v.kind === 'string') names.push(v.value);
+          if (v.kind === 'string') names.push(v.value);
         }
       }
     };

@@ -3,7 +3,7 @@
 // offsets), so `FILE:LINE` on a vmlinux stays cheap. The programs are walked in .debug_line
 // order and matched to units by position (the linker keeps both sections in input order),
 // checking each guess against the unit's DW_AT_stmt_list.
-import { scanFileNames } from '../dwarf/line';
+import { NumberList, scanFileNames } from '../dwarf/line';
 import { SectionWindow } from '../elf/section';
 import type { DebugInfoOffset } from '../dwarf/offsets';
 import type { Unit } from '../dwarf/unit';
@@ -12,8 +12,10 @@ import type { SymbolFile } from '../symbolfile';
 interface FileIndex {
   /** Base name → indices of programs naming it through an inline string (DWARF 2-4). */
   byName: Map<string, number[]>;
-  /** .debug_line_str offset → indices of programs naming it. */
-  byRef: Map<number, number[]>;
+  /** (.debug_line_str offset, program index) pairs sorted by offset: ~10^5 in a vmlinux, kept as
+   *  two typed columns rather than an array per string. */
+  refOffs: Uint32Array;
+  refProgs: Uint32Array;
   programs: number[];
   unitOf: Map<number, Unit | null>;
   /** .debug_line_str offsets by base name of the string there (built on first query). */
@@ -30,20 +32,42 @@ function push<K>(m: Map<K, number[]>, k: K, v: number): void {
 }
 
 function build(sf: SymbolFile): FileIndex {
-  const idx: FileIndex = { byName: new Map(), byRef: new Map(), programs: [], unitOf: new Map() };
+  const idx: FileIndex = { byName: new Map(), refOffs: new Uint32Array(0), refProgs: new Uint32Array(0), programs: [], unitOf: new Map() };
   const sec = sf.dwarf.sections.line;
   if (!sec) return idx;
   const win = new SectionWindow(sec);
+  // (offset, program) pairs packed in one float (offset * 2^21 + program): sorted natively.
+  let pairs = new Float64Array(4096), n = 0;
+  const refs = new NumberList();
   for (let off = 0; off < sec.size;) {
     let r;
-    try { r = scanFileNames(sec, off, win); } catch (e) { idx.error = e; break; } // the rest cannot be walked
+    try { r = scanFileNames(sec, off, win, refs); } catch (e) { idx.error = e; break; } // the rest cannot be walked
     const i = idx.programs.length;
     idx.programs.push(off);
-    for (const ref of r.refs) push(idx.byRef, ref, i);
-    for (const n of r.names) push(idx.byName, baseName(n), i);
+    const got = r.refs.a, count = r.refs.n;
+    if (n + count > pairs.length) { const g = new Float64Array(Math.max(pairs.length * 2, n + count)); g.set(pairs.subarray(0, n)); pairs = g; }
+    // Offsets past 2^32 cannot be .debug_line_str offsets of a real file: not indexed.
+    for (let k = 0; k < count; k++) if (got[k] < 0x100000000 && i < PROGS) pairs[n++] = got[k] * PROGS + i;
+    for (const nm of r.names) push(idx.byName, baseName(nm), i);
     off = r.end;
   }
+  const sorted = pairs.subarray(0, n).sort();
+  idx.refOffs = new Uint32Array(n); idx.refProgs = new Uint32Array(n);
+  for (let k = 0; k < n; k++) { const v = sorted[k], p = v % PROGS; idx.refProgs[k] = p; idx.refOffs[k] = (v - p) / PROGS; }
   return idx;
+}
+
+/** Programs per packed pair (2^21): offset * PROGS + program stays an exact float. */
+const PROGS = 2097152;
+
+/** Program indices naming .debug_line_str offset `ref` (sorted, maybe repeated). */
+function programsOf(idx: FileIndex, ref: number): Uint32Array {
+  const o = idx.refOffs;
+  let lo = 0, hi = o.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (o[m] < ref) lo = m + 1; else hi = m; }
+  let e = lo;
+  while (e < o.length && o[e] === ref) e++;
+  return idx.refProgs.subarray(lo, e);
 }
 
 /** Offsets of .debug_line_str strings by their base name. */
@@ -53,8 +77,10 @@ function refsByBase(sf: SymbolFile, idx: FileIndex): Map<string, number[]> {
   const sec = sf.dwarf.sections.lineStr;
   if (sec) {
     const d = sec.data();
-    for (const ref of idx.byRef.keys()) {
-      if (ref >= d.length) continue;
+    const o = idx.refOffs;
+    for (let k = 0; k < o.length; k++) {
+      const ref = o[k];
+      if ((k > 0 && o[k - 1] === ref) || ref >= d.length) continue;
       const z = d.indexOf(0, ref);
       const s = Buffer.from(d.buffer, d.byteOffset + ref, (z < 0 ? d.length : z) - ref).toString('utf8');
       const b = baseName(s);
@@ -92,7 +118,7 @@ export function unitsWithFile(sf: SymbolFile, file: string): Unit[] {
   if (!idx) { idx = build(sf); indexes.set(sf, idx); }
   const base = baseName(file);
   const programs = new Set<number>(idx.byName.get(base) ?? []);
-  for (const ref of refsByBase(sf, idx).get(base) ?? []) for (const i of idx.byRef.get(ref) ?? []) programs.add(i);
+  for (const ref of refsByBase(sf, idx).get(base) ?? []) for (const i of programsOf(idx, ref)) programs.add(i);
   const out: Unit[] = [];
   for (const i of [...programs].sort((a, b) => a - b)) {
     const u = unitFor(sf, idx, i);
