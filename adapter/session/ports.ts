@@ -25,6 +25,9 @@ export interface LineLocator {
   /** The CFA of the frame whose registers these are (pc = where it stopped), from CFI; undefined
    *  where no CFI covers the pc. Absent: line steps single-step every instruction. */
   frameCfa?(regs: RegisterValues): Promise<bigint | undefined>;
+  /** Every address in `fn` where a line-table entry starts (a line step can only end on one):
+   *  lets a step plan skip the line lookup elsewhere. undefined when unknown. */
+  rowStarts?(fn: FunctionRange): ReadonlySet<bigint> | undefined;
 }
 
 /** Where the frame of `thread` returns to (from the unwinder): return address and CFA. */

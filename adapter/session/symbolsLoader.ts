@@ -94,6 +94,7 @@ function warmAt(sf: SymbolFile, cfi: CfiSection[], addrs: readonly bigint[]): vo
 
 function facadeSymbols(sf: SymbolFile, path: string, cfi: CfiSection[]): SessionSymbols {
   const lineCache = new Map<bigint, SourceLine | undefined>();
+  const rowStartCache = new Map<bigint, ReadonlySet<bigint> | undefined>();
   const entry = kernelEntry(path);
   return {
     path,
@@ -139,6 +140,23 @@ function facadeSymbols(sf: SymbolFile, path: string, cfi: CfiSection[]): Session
     },
     afterPrologue(fn) {
       try { return skipPrologue(sf, fn.low); } catch { return undefined; }
+    },
+    rowStarts(fn) {
+      if (rowStartCache.has(fn.low)) return rowStartCache.get(fn.low);
+      let out: Set<bigint> | undefined;
+      try {
+        const u = sf.unitForPc(fn.low);
+        const lt = u ? sf.lineTable(u) : undefined;
+        const lo = lt?.offsetOf(fn.low), hi = lt?.offsetOf(fn.high);
+        if (lt && lo !== undefined && hi !== undefined && lo >= 0) {
+          out = new Set();
+          for (const t of lt.subfiles.values()) {
+            for (let i = t.bound(lo, false); i < t.length && t.pcs[i] < hi; i++) out.add(t.pc(i));
+          }
+        }
+      } catch { out = undefined; }
+      rowStartCache.set(fn.low, out);
+      return out;
     },
     async frameCfa(regs) {
       const registers = new Map<number, bigint>();

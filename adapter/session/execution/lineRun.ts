@@ -32,7 +32,15 @@ let disassembler: Promise<Disassembler> | undefined;
 
 /** Loads the disassembler ahead of the first step (the wasm module takes a moment). */
 export function warmUpLineRuns(): void {
-  (disassembler ??= Disassembler.create()).catch(() => { disassembler = undefined; });
+  const d = (disassembler ??= Disassembler.create());
+  d.then(dis => {
+    // The first calls of a fresh process are slow until V8 has compiled the module's glue:
+    // make them while QEMU boots, not on the first steps (~10 ms).
+    setTimeout(() => {
+      const code = new Uint8Array(16); // `add [rax], al`
+      for (let i = 0; i < 200; i++) dis.disassemble(code, 0xffffffff80000000n, 64, { count: 1 });
+    }, 0).unref?.();
+  }, () => { disassembler = undefined; });
 }
 
 const rip = (r: RegisterValues) => r.get('rip') ?? 0n;
@@ -48,8 +56,8 @@ export function endsLineStep(here: SourceLine | undefined, range: SourceLine): b
  *  looks at the stop, dropped by anything that may change memory or run the VM). */
 export class LineRuns {
   private code = new Map<string, Promise<Uint8Array | undefined>>();
-  /** Instructions decoded from that code (by thread and address): one capstone call decodes a
-   *  whole straight run, and planning walks runs. */
+  /** Instructions decoded from that code (by thread and address): a step re-plans after each
+   *  instruction it single-steps. */
   private insns = new Map<string, PlanInsn>();
 
   constructor(private readonly d: LineRunDeps) {}
@@ -91,9 +99,12 @@ export class LineRuns {
     const cfa = await frameCfa(regs);
     if (cfa === undefined) return undefined;
     const pc = rip(regs);
+    // A line lookup is ~0.1 ms in a big unit (every subfile is searched): only entry starts can
+    // end a step, so other addresses of the function need none.
+    const starts = d.lines.rowStarts?.(fn);
     const plan = await planLine({
       pc, fn, stepIn,
-      isStop: a => endsLineStep(d.lines.lineAt(a), range),
+      isStop: a => (starts && a >= fn.low && a < fn.high && !starts.has(a) ? false : endsLineStep(d.lines.lineAt(a), range)),
       decodeAt: a => this.decodeAt(thread, fn, a),
     });
     if (!plan) return undefined;
@@ -134,23 +145,19 @@ export class LineRuns {
     const base = addr - (addr % CODE_CHUNK);
     const first = await this.chunk(thread, base);
     if (!first) return undefined;
-    let bytes = first.subarray(Number(addr - base));
-    // An instruction may straddle two chunks: take enough bytes for the longest one.
+    // Only the bytes of one instruction: capstone-wasm costs ~40 µs per decoded instruction (and
+    // more per byte handed in), so decoding ahead of need is slower than asking again.
+    let bytes = first.subarray(Number(addr - base), Number(addr - base + MAX_INSN));
     if (BigInt(bytes.length) < MAX_INSN) {
+      // The instruction may straddle two chunks.
       const second = await this.chunk(thread, base + CODE_CHUNK);
-      if (second) bytes = Uint8Array.from([...bytes, ...second.subarray(0, Number(MAX_INSN))]);
+      if (second) bytes = Uint8Array.from([...bytes, ...second.subarray(0, Number(MAX_INSN) - bytes.length)]);
     }
     const dis = await (disassembler ??= Disassembler.create());
-    // Decode the straight run from addr (instruction boundaries from a real start stay right);
-    // the last instruction may be cut at the end of the bytes: it is decoded again on its own.
-    const run = dis.disassemble(bytes, addr, 64, { count: 32 });
-    let head: PlanInsn | undefined;
-    for (const [i, insn] of run.entries()) {
-      if (i > 0 && (insn.invalid || insn.address + BigInt(insn.length) > addr + BigInt(bytes.length) - MAX_INSN)) break;
-      const p: PlanInsn = { address: insn.address, length: insn.length, flow: flowOf(insn.mnemonic, insn.operands, insn.invalid) };
-      this.insns.set(`${thread}:${insn.address}`, p);
-      head ??= p;
-    }
-    return head;
+    const [insn] = dis.disassemble(bytes, addr, 64, { count: 1 });
+    if (!insn) return undefined;
+    const p: PlanInsn = { address: addr, length: insn.length, flow: flowOf(insn.mnemonic, insn.operands, insn.invalid) };
+    this.insns.set(`${thread}:${addr}`, p);
+    return p;
   }
 }
