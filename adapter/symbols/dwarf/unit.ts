@@ -71,18 +71,31 @@ export function readUnitHeader(sec: Section, offset: number): UnitHeader {
 
 const NONE = -1;
 
-interface TreeColumns { n: number; offs: Float64Array; codeLen: Uint8Array; codes: Uint32Array; parents: Int32Array; sibs: Int32Array }
+/** A unit's DIE columns while they are built (capacity >= the DIEs read). */
+class TreeColumns {
+  offs: Float64Array; codeLen: Uint8Array; codes: Uint32Array; parents: Int32Array; sibs: Int32Array;
+  constructor(cap: number) {
+    this.offs = new Float64Array(cap); this.codeLen = new Uint8Array(cap); this.codes = new Uint32Array(cap);
+    this.parents = new Int32Array(cap); this.sibs = new Int32Array(cap);
+  }
+  get cap(): number { return this.offs.length; }
+  grow(): void {
+    const cap = this.cap * 2;
+    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(x: T, y: T): T => { y.set(x); return y; };
+    this.offs = g(this.offs, new Float64Array(cap)); this.codeLen = g(this.codeLen, new Uint8Array(cap)); this.codes = g(this.codes, new Uint32Array(cap));
+    this.parents = g(this.parents, new Int32Array(cap)); this.sibs = g(this.sibs, new Int32Array(cap));
+  }
+}
 
 /**
- * One pass over a unit's DIEs into columns (capacity >= n). Only the loop lives here: V8 optimizes
- * it while it runs, and code after a loop that has not run yet would deoptimize that code.
+ * One pass over a unit's DIEs into `t`; returns how many. Only the loop lives here, and nothing
+ * but the count comes after it: V8 optimizes the loop while it runs, and code after it that had
+ * not run yet would deoptimize that code (once per unit).
  */
-function walkTree(c: ByteCursor, table: AbbrevTable, h: UnitHeader): TreeColumns {
+function walkTree(c: ByteCursor, table: AbbrevTable, h: UnitHeader, t: TreeColumns): number {
   const bytes = c.bytes, end = c.end, base = c.base;
-  // ~13 bytes per DIE in a vmlinux, rarely under 10: start there and double when needed
-  // (capacity is zero-filled memory: over-allocating costs time).
-  let cap = Math.max(16, Math.ceil((end - c.pos) / 10));
-  let offs = new Float64Array(cap), codeLen = new Uint8Array(cap), codes = new Uint32Array(cap), parents = new Int32Array(cap), sibs = new Int32Array(cap);
+  let { offs, codeLen, codes, parents, sibs } = t;
+  let cap = t.cap;
   const stack: number[] = [];   // parent indices
   const last: number[] = [NONE]; // last child index at each depth
   let n = 0, pos = c.pos;
@@ -100,10 +113,8 @@ function walkTree(c: ByteCursor, table: AbbrevTable, h: UnitHeader): TreeColumns
     const a = table.get(code);
     if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${h.abbrevOffset.toString(16)}`, at - base);
     if (n === cap) {
-      cap *= 2;
-      const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(x: T, y: T): T => { y.set(x); return y; };
-      offs = g(offs, new Float64Array(cap)); codeLen = g(codeLen, new Uint8Array(cap)); codes = g(codes, new Uint32Array(cap));
-      parents = g(parents, new Int32Array(cap)); sibs = g(sibs, new Int32Array(cap));
+      t.grow(); cap = t.cap;
+      ({ offs, codeLen, codes, parents, sibs } = t);
     }
     const i = n++;
     offs[i] = base + at; codeLen[i] = pos - at; codes[i] = code;
@@ -118,7 +129,7 @@ function walkTree(c: ByteCursor, table: AbbrevTable, h: UnitHeader): TreeColumns
     } else pos = skipAttrs(c, pos, lay.plan, h);
     if (a.hasChildren) { stack.push(i); last.push(NONE); }
   }
-  return { n, offs, codeLen, codes, parents, sibs };
+  return n;
 }
 // Shared placeholders until parseTree(): a vmlinux has thousands of units, most never parsed.
 const NO_U8 = new Uint8Array(0), NO_U32 = new Uint32Array(0), NO_I32 = new Int32Array(0);
@@ -220,9 +231,12 @@ export class Unit {
     if (this.offs) return;
     if (this.treeError) throw this.treeError;
     try {
-      const t = walkTree(this.cursorAt(this.header.dieStart), this.abbrevTable(), this.header);
-      if (t.n === 0) throw new ParseError('.debug_info', this.header.dieStart, 'unit has no DIE');
-      const n = t.n;
+      const c = this.cursorAt(this.header.dieStart);
+      // ~13 bytes per DIE in a vmlinux, rarely under 10: start there and double when needed
+      // (capacity is zero-filled memory: over-allocating costs time).
+      const t = new TreeColumns(Math.max(16, Math.ceil((c.end - c.pos) / 10)));
+      const n = walkTree(c, this.abbrevTable(), this.header, t);
+      if (n === 0) throw new ParseError('.debug_info', this.header.dieStart, 'unit has no DIE');
       this.count = n;
       this.offs = t.offs.subarray(0, n); this.codeLen = t.codeLen.subarray(0, n); this.codes = t.codes.subarray(0, n);
       this.parents = t.parents.subarray(0, n); this.siblings = t.sibs.subarray(0, n);
