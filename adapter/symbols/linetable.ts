@@ -68,7 +68,7 @@ export class CuLineTable {
    *  value: a kernel unit may span the low boot code and the higher half, 2^64 apart unsigned). */
   readonly base: bigint;
   private readonly seqs: LineSequence[];
-  private readonly byFileIndex: (SubfileTable | undefined)[] = [];
+  private readonly byFileIndex: (SubfileTable | undefined)[];
   /** Tables by path; one joins `subfiles` when its first entry is recorded (gdb's creation order). */
   private readonly known = new Map<string, SubfileTable>();
   /** Capacity for each path's table (from row counts). */
@@ -83,7 +83,11 @@ export class CuLineTable {
     let base: bigint | undefined;
     for (const s of this.seqs) { const st = BigInt.asIntN(64, s.start); if (base === undefined || st < base) base = st; }
     this.base = base ?? 0n;
-    this.expected = capacities(program, this.seqs);
+    const { expected, files } = capacities(program, this.seqs);
+    this.expected = expected;
+    // Dense from the start: growing a holey array of tables changed its map under V8's
+    // optimized addSequence (a deopt per unit).
+    this.byFileIndex = new Array<SubfileTable | undefined>(files).fill(undefined);
     for (const seq of this.seqs) this.addSequence(seq);
     const order = [...this.subfiles.keys()].reverse();
     const pi = primary === undefined ? -1 : order.indexOf(primary);
@@ -226,7 +230,7 @@ export class CuLineTable {
  * end markers (one per switch away from the file, per sequence end); rarely more than a quarter
  * more, else push grows. (Counting is its own function: V8 optimizes the loop alone.)
  */
-function capacities(program: LineProgram, seqs: LineSequence[]): Map<string, number> {
+function capacities(program: LineProgram, seqs: LineSequence[]): { expected: Map<string, number>; files: number } {
   const rows = rowsPerFile(seqs);
   const out = new Map<string, number>();
   for (let f = 0; f < rows.length; f++) {
@@ -236,7 +240,7 @@ function capacities(program: LineProgram, seqs: LineSequence[]): Map<string, num
     const path = fe ? fe.path : `<file ${f}>`;
     out.set(path, (out.get(path) ?? 0) + n + (n >> 2) + seqs.length);
   }
-  return out;
+  return { expected: out, files: rows.length };
 }
 
 function rowsPerFile(seqs: LineSequence[]): Uint32Array {
