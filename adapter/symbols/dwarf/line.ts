@@ -412,8 +412,9 @@ export class LineProgram {
  */
 /** Growable list of numbers for scans (reused across programs: no array per program). */
 export class NumberList {
-  a = new Float64Array(256);
+  a: Float64Array;
   n = 0;
+  constructor(cap = 256) { this.a = new Float64Array(cap); }
   push(v: number): void {
     if (this.n === this.a.length) { const g = new Float64Array(this.a.length * 2); g.set(this.a); this.a = g; }
     this.a[this.n++] = v;

@@ -12,10 +12,10 @@ import type { SymbolFile } from '../symbolfile';
 interface FileIndex {
   /** Base name → indices of programs naming it through an inline string (DWARF 2-4). */
   byName: Map<string, number[]>;
-  /** (.debug_line_str offset, program index) pairs sorted by offset: ~10^5 in a vmlinux, kept as
-   *  two typed columns rather than an array per string. */
-  refOffs: Uint32Array;
-  refProgs: Uint32Array;
+  /** Programs naming each .debug_line_str offset, bucketed by offset (counting sort: ~10^5
+   *  pairs in a vmlinux, no array per string): those of `ref` are progs[start[ref]..start[ref+1]). */
+  start: Uint32Array;
+  progs: Uint32Array;
   programs: number[];
   unitOf: Map<number, Unit | null>;
   /** .debug_line_str offsets by base name of the string there (built on first query). */
@@ -32,42 +32,49 @@ function push<K>(m: Map<K, number[]>, k: K, v: number): void {
 }
 
 function build(sf: SymbolFile): FileIndex {
-  const idx: FileIndex = { byName: new Map(), refOffs: new Uint32Array(0), refProgs: new Uint32Array(0), programs: [], unitOf: new Map() };
+  const strSize = sf.dwarf.sections.lineStr?.size ?? 0;
+  const idx: FileIndex = { byName: new Map(), start: new Uint32Array(strSize + 1), progs: new Uint32Array(0), programs: [], unitOf: new Map() };
   const sec = sf.dwarf.sections.line;
   if (!sec) return idx;
   const win = new SectionWindow(sec);
-  // (offset, program) pairs packed in one float (offset * 2^21 + program): sorted natively.
-  let pairs = new Float64Array(4096), n = 0;
-  const refs = new NumberList();
+  // ~100 paths per program in a vmlinux: size the pair lists from the section (no regrowth).
+  const guess = Math.max(256, Math.ceil(sec.size / 64));
+  const refs = new NumberList(), pairRef = new NumberList(guess), pairProg = new NumberList(guess);
   for (let off = 0; off < sec.size;) {
     let r;
     try { r = scanFileNames(sec, off, win, refs); } catch (e) { idx.error = e; break; } // the rest cannot be walked
     const i = idx.programs.length;
     idx.programs.push(off);
-    const got = r.refs.a, count = r.refs.n;
-    if (n + count > pairs.length) { const g = new Float64Array(Math.max(pairs.length * 2, n + count)); g.set(pairs.subarray(0, n)); pairs = g; }
-    // Offsets past 2^32 cannot be .debug_line_str offsets of a real file: not indexed.
-    for (let k = 0; k < count; k++) if (got[k] < 0x100000000 && i < PROGS) pairs[n++] = got[k] * PROGS + i;
+    addPairs(r.refs, i, strSize, pairRef, pairProg);
     for (const nm of r.names) push(idx.byName, baseName(nm), i);
     off = r.end;
   }
-  const sorted = pairs.subarray(0, n).sort();
-  idx.refOffs = new Uint32Array(n); idx.refProgs = new Uint32Array(n);
-  for (let k = 0; k < n; k++) { const v = sorted[k], p = v % PROGS; idx.refProgs[k] = p; idx.refOffs[k] = (v - p) / PROGS; }
+  idx.progs = bucket(pairRef, pairProg, idx.start);
   return idx;
 }
 
-/** Programs per packed pair (2^21): offset * PROGS + program stays an exact float. */
-const PROGS = 2097152;
+/** Appends (ref, program) for each ref inside .debug_line_str (others name no real file). */
+function addPairs(refs: NumberList, prog: number, strSize: number, pairRef: NumberList, pairProg: NumberList): void {
+  for (let k = 0; k < refs.n; k++) {
+    const ref = refs.a[k];
+    if (ref < strSize) { pairRef.push(ref); pairProg.push(prog); }
+  }
+}
 
-/** Program indices naming .debug_line_str offset `ref` (sorted, maybe repeated). */
+/** Counting sort of the pairs by ref: fills `start` (prefix sums) and returns the programs. */
+function bucket(pairRef: NumberList, pairProg: NumberList, start: Uint32Array): Uint32Array {
+  const n = pairRef.n, refs = pairRef.a, progs = pairProg.a;
+  for (let k = 0; k < n; k++) start[refs[k] + 1]++;
+  for (let r = 1; r < start.length; r++) start[r] += start[r - 1];
+  const out = new Uint32Array(n), fill = start.slice(0, start.length - 1);
+  for (let k = 0; k < n; k++) out[fill[refs[k]]++] = progs[k];
+  return out;
+}
+
+/** Program indices naming .debug_line_str offset `ref` (ascending, maybe repeated). */
 function programsOf(idx: FileIndex, ref: number): Uint32Array {
-  const o = idx.refOffs;
-  let lo = 0, hi = o.length;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (o[m] < ref) lo = m + 1; else hi = m; }
-  let e = lo;
-  while (e < o.length && o[e] === ref) e++;
-  return idx.refProgs.subarray(lo, e);
+  if (ref + 1 >= idx.start.length) return idx.progs.subarray(0, 0);
+  return idx.progs.subarray(idx.start[ref], idx.start[ref + 1]);
 }
 
 /** Offsets of .debug_line_str strings by their base name. */
@@ -76,11 +83,9 @@ function refsByBase(sf: SymbolFile, idx: FileIndex): Map<string, number[]> {
   const m = new Map<string, number[]>();
   const sec = sf.dwarf.sections.lineStr;
   if (sec) {
-    const d = sec.data();
-    const o = idx.refOffs;
-    for (let k = 0; k < o.length; k++) {
-      const ref = o[k];
-      if ((k > 0 && o[k - 1] === ref) || ref >= d.length) continue;
+    const d = sec.data(), st = idx.start;
+    for (let ref = 0; ref + 1 < st.length && ref < d.length; ref++) {
+      if (st[ref + 1] === st[ref]) continue; // no program names this offset
       const z = d.indexOf(0, ref);
       const s = Buffer.from(d.buffer, d.byteOffset + ref, (z < 0 ? d.length : z) - ref).toString('utf8');
       const b = baseName(s);
