@@ -1,7 +1,8 @@
 // Benchmark: open Debian's vmlinux (linux-image-amd64-dbg) and resolve 20 functions and 20
 // FILE:LINE pairs with `exo-debug symbols resolve` (the bundled CLI, a fresh process) and with
 // `gdb -batch` doing the same breakpoints, in the same run. Prints wall clock, peak RSS, their
-// ratios (targets ≤ 0.25× time, ≤ 0.5× memory) and whether the addresses agree.
+// ratios (targets ≤ 0.25× time, ≤ 0.5× memory) and whether the addresses agree. BENCH_RUNS=N
+// repeats the measurement pair N times and lists every ratio.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -67,26 +68,40 @@ function main(): void {
   const specs = [...FUNCTIONS, ...LINES];
   process.stdout.write(`vmlinux: ${vmlinux} (${(statSync(vmlinux).size / 1e6).toFixed(0)} MB), ${FUNCTIONS.length} functions + ${LINES.length} FILE:LINE\n`);
 
-  const ours = measure('node', [cli, 'symbols', 'resolve', vmlinux, ...specs, '--json']);
-  const gdbArgs = ['-batch', '-nx', '-ex', 'set breakpoint pending off', '-ex', 'set width 0', '-ex', 'set height 0'];
-  for (const s of specs) gdbArgs.push('-ex', `break ${s}`);
-  gdbArgs.push('-ex', 'info breakpoints', vmlinux);
-  const gdb = measure('gdb', gdbArgs);
+  // BENCH_RUNS=N repeats the pair of measurements (the machine is shared: report every ratio).
+  const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 1) || 1);
+  const wallRatios: number[] = [], cpuRatios: number[] = [], memRatios: number[] = [];
+  let allSame = true;
+  for (let run = 1; run <= runs; run++) {
+    if (runs > 1) process.stdout.write(`run ${run}/${runs}\n`);
+    const ours = measure('node', [cli, 'symbols', 'resolve', vmlinux, ...specs, '--json']);
+    const gdbArgs = ['-batch', '-nx', '-ex', 'set breakpoint pending off', '-ex', 'set width 0', '-ex', 'set height 0'];
+    for (const s of specs) gdbArgs.push('-ex', `break ${s}`);
+    gdbArgs.push('-ex', 'info breakpoints', vmlinux);
+    const gdb = measure('gdb', gdbArgs);
 
-  const ourJson = JSON.parse(ours.stdout) as { query: string; ok: boolean; addresses?: string[] }[];
-  const gdbAddrs = parseGdb(gdb.stdout, specs);
-  let same = 0;
-  const diffs: string[] = [];
-  for (const r of ourJson) {
-    const a = (r.addresses ?? []).map(x => BigInt(x).toString(16)).sort().join(',');
-    const g = [...(gdbAddrs.get(r.query) ?? [])].sort().join(',');
-    if (a === g) same++; else diffs.push(`  ${r.query}: ours [${a}] gdb [${g}]`);
+    const ourJson = JSON.parse(ours.stdout) as { query: string; ok: boolean; addresses?: string[] }[];
+    const gdbAddrs = parseGdb(gdb.stdout, specs);
+    let same = 0;
+    const diffs: string[] = [];
+    for (const r of ourJson) {
+      const a = (r.addresses ?? []).map(x => BigInt(x).toString(16)).sort().join(',');
+      const g = [...(gdbAddrs.get(r.query) ?? [])].sort().join(',');
+      if (a === g) same++; else diffs.push(`  ${r.query}: ours [${a}] gdb [${g}]`);
+    }
+    if (same !== specs.length) allSame = false;
+    const row = (n: string, r: Run) => `${n.padEnd(10)} ${r.seconds.toFixed(2).padStart(8)} s wall ${r.cpuSeconds.toFixed(2).padStart(8)} s cpu ${r.rssMB.toFixed(0).padStart(8)} MB peak RSS\n`;
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    wallRatios.push(ours.seconds / gdb.seconds); cpuRatios.push(ours.cpuSeconds / gdb.cpuSeconds); memRatios.push(ours.rssMB / gdb.rssMB);
+    process.stdout.write(row('exo-debug', ours) + row('gdb', gdb));
+    process.stdout.write(`time ratio ${(ours.seconds / gdb.seconds).toFixed(3)} wall, ${(ours.cpuSeconds / gdb.cpuSeconds).toFixed(3)} cpu (target ≤ 0.25); memory ratio ${(ours.rssMB / gdb.rssMB).toFixed(3)} (target ≤ 0.5); load average ${load}\n`);
+    process.stdout.write(`same addresses for ${same}/${specs.length} queries\n${diffs.join('\n')}\n`);
   }
-  const row = (n: string, r: Run) => `${n.padEnd(10)} ${r.seconds.toFixed(2).padStart(8)} s wall ${r.cpuSeconds.toFixed(2).padStart(8)} s cpu ${r.rssMB.toFixed(0).padStart(8)} MB peak RSS\n`;
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  process.stdout.write(row('exo-debug', ours) + row('gdb', gdb));
-  process.stdout.write(`time ratio ${(ours.seconds / gdb.seconds).toFixed(3)} wall, ${(ours.cpuSeconds / gdb.cpuSeconds).toFixed(3)} cpu (target ≤ 0.25); memory ratio ${(ours.rssMB / gdb.rssMB).toFixed(3)} (target ≤ 0.5); load average ${load}\n`);
-  process.stdout.write(`same addresses for ${same}/${specs.length} queries\n${diffs.join('\n')}\n`);
+  if (runs > 1) {
+    const list = (xs: number[]) => xs.map(x => x.toFixed(3)).join(' ');
+    const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)].toFixed(3); };
+    process.stdout.write(`all runs: wall ratios ${list(wallRatios)} (median ${median(wallRatios)}); cpu ratios ${list(cpuRatios)} (median ${median(cpuRatios)}); memory ratios ${list(memRatios)}; ${allSame ? 'same addresses in every run' : 'ADDRESSES DIFFER in some run'}\n`);
+  }
 }
 
 main();
