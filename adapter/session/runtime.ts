@@ -45,6 +45,7 @@ export class Runtime {
   readonly stepper: Stepper;
   /** Line steps on hidden breakpoints (code read at the stop, ahead of the step). */
   private lineRuns: LineRuns | undefined;
+  private warmed = false;
   /** Counts runs and steps as they are asked for: work for a stop (rendering variables ahead
    *  of the client) stops reading once this moved on. */
   runs = 0;
@@ -77,7 +78,6 @@ export class Runtime {
       runLine: (thread, stepIn, range, fn) => lineRuns.leg(thread, stepIn, range, fn),
       threads: () => parts.threads,
     });
-    warmUpLineRuns();
   }
 
   get rsp(): RspClientApi { return this.parts.rsp; }
@@ -134,6 +134,8 @@ export class Runtime {
       // Hidden breakpoints a step left inserted go now, after the stop is reported.
       await this.sites.sync().catch(() => { /* a lost connection is reported by the next request */ });
       this.lineRuns?.prefetch(r.thread);
+      // The disassembler (a 1.7 MB wasm module) loads after the first stop, not during launch.
+      if (!this.warmed) { this.warmed = true; warmUpLineRuns(); }
     });
   }
 
