@@ -422,6 +422,23 @@ export class NumberList {
   toArray(): number[] { return Array.from(this.a.subarray(0, this.n)); }
 }
 
+/** Appends the paths of `count` (line_strp u32, udata) entries; false, with nothing read, when
+ *  they would run past the header (the general loop then reports where). */
+function gccPaths(c: ByteCursor, count: number, refs: NumberList): boolean {
+  const b = c.bytes, end = c.end, n0 = refs.n;
+  let p = c.pos;
+  for (let i = 0; i < count; i++) {
+    if (p + 5 > end) { refs.n = n0; return false; }
+    refs.push((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
+    p += 4;
+    while (p < end && (b[p] & 0x80) !== 0) p++;
+    p++;
+  }
+  if (p > end) { refs.n = n0; return false; }
+  c.pos = p;
+  return true;
+}
+
 export function scanFileNames(sec: Section, offset: number, win?: SectionWindow, refsInto?: NumberList): { end: number; refs: NumberList; names: string[] } {
   const { c, end, offSize, version } = openProgram(sec, offset, win);
   let addressSize = 8;
@@ -430,9 +447,8 @@ export function scanFileNames(sec: Section, offset: number, win?: SectionWindow,
   c.skip(version >= 4 ? 5 : 4);
   const opcodeBase = c.u8();
   c.skip(Math.max(0, opcodeBase - 1));
-  // `refsInto`: a caller's list reused across programs (emptied here).
+  // `refsInto`: a caller's list the refs are appended to (one list for every program).
   const refs = refsInto ?? new NumberList(), names: string[] = [];
-  refs.n = 0;
   if (version >= 5) {
     const fc: FormContext = { version, addressSize, offsetSize: offSize, offset: 0 };
     const table = (keep: boolean) => {
@@ -440,6 +456,8 @@ export function scanFileNames(sec: Section, offset: number, win?: SectionWindow,
       const fmt: number[] = [];
       for (let i = 0; i < n; i++) fmt.push(c.ulebNum(0xffff, 'content type'), c.ulebNum(0xffff, 'form'));
       const count = c.ulebNum(c.remaining, 'entry count');
+      // GCC's file table (path as a 4-byte line_strp, then a directory index) in one tight loop.
+      if (keep && offSize === 4 && n === 2 && fmt[0] === DW_LNCT.path && fmt[1] === DW_FORM.line_strp && fmt[3] === DW_FORM.udata && gccPaths(c, count, refs)) return;
       for (let i = 0; i < count; i++) {
         for (let k = 0; k < fmt.length; k += 2) {
           const type = fmt[k], form = fmt[k + 1];

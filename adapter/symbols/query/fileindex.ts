@@ -37,37 +37,37 @@ function build(sf: SymbolFile): FileIndex {
   const sec = sf.dwarf.sections.line;
   if (!sec) return idx;
   const win = new SectionWindow(sec);
-  // ~100 paths per program in a vmlinux: size the pair lists from the section (no regrowth).
-  const guess = Math.max(256, Math.ceil(sec.size / 64));
-  const refs = new NumberList(), pairRef = new NumberList(guess), pairProg = new NumberList(guess);
+  // ~100 paths per program in a vmlinux: size the list from the section (no regrowth). Every
+  // program's refs go into one list, programs delimited by their end in it (no pair per ref).
+  const refs = new NumberList(Math.max(256, Math.ceil(sec.size / 64)));
+  const ends: number[] = [];
   for (let off = 0; off < sec.size;) {
+    const before = refs.n;
     let r;
-    try { r = scanFileNames(sec, off, win, refs); } catch (e) { idx.error = e; break; } // the rest cannot be walked
+    try { r = scanFileNames(sec, off, win, refs); } catch (e) { refs.n = before; idx.error = e; break; } // the rest cannot be walked
     const i = idx.programs.length;
     idx.programs.push(off);
-    addPairs(r.refs, i, strSize, pairRef, pairProg);
+    ends.push(refs.n);
     for (const nm of r.names) push(idx.byName, baseName(nm), i);
     off = r.end;
   }
-  idx.progs = bucket(pairRef, pairProg, idx.start);
+  idx.progs = bucket(refs, ends, idx.start);
   return idx;
 }
 
-/** Appends (ref, program) for each ref inside .debug_line_str (others name no real file). */
-function addPairs(refs: NumberList, prog: number, strSize: number, pairRef: NumberList, pairProg: NumberList): void {
-  for (let k = 0; k < refs.n; k++) {
-    const ref = refs.a[k];
-    if (ref < strSize) { pairRef.push(ref); pairProg.push(prog); }
-  }
-}
-
-/** Counting sort of the pairs by ref: fills `start` (prefix sums) and returns the programs. */
-function bucket(pairRef: NumberList, pairProg: NumberList, start: Uint32Array): Uint32Array {
-  const n = pairRef.n, refs = pairRef.a, progs = pairProg.a;
-  for (let k = 0; k < n; k++) start[refs[k] + 1]++;
+/**
+ * Counting sort of (ref, program) by ref: fills `start` (prefix sums) and returns the programs.
+ * Refs outside .debug_line_str (start.length - 1 bytes) name no real file and are left out.
+ */
+function bucket(list: NumberList, ends: number[], start: Uint32Array): Uint32Array {
+  const n = list.n, refs = list.a, size = start.length - 1;
+  let kept = 0;
+  for (let k = 0; k < n; k++) { const ref = refs[k]; if (ref < size) { start[ref + 1]++; kept++; } }
   for (let r = 1; r < start.length; r++) start[r] += start[r - 1];
-  const out = new Uint32Array(n), fill = start.slice(0, start.length - 1);
-  for (let k = 0; k < n; k++) out[fill[refs[k]]++] = progs[k];
+  const out = new Uint32Array(kept), fill = start.slice(0, size);
+  for (let i = 0, k = 0; i < ends.length; i++) {
+    for (const end = ends[i]; k < end; k++) { const ref = refs[k]; if (ref < size) out[fill[ref]++] = i; }
+  }
   return out;
 }
 
