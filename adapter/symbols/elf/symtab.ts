@@ -14,9 +14,6 @@ const SHN_LORESERVE = 0xff00;
 const PER_CHUNK = 16384;
 /** Records up to which (st_name, index) pairs pack into one exact float (2^21). */
 const PACK = 2097152;
-/** Name lookups answered by a linear scan before the records are sorted by name (a sort of a
- *  vmlinux's ~10^5 records costs ~100 scans). */
-const LINEAR_QUERIES = 64;
 
 interface Columns { nameOff: Uint32Array; info: Uint8Array; shndx: Uint16Array; value: BigUint64Array; size: BigUint64Array }
 
@@ -25,9 +22,6 @@ export class SymbolTable {
   private names: { nameOff: Uint32Array; byName: Uint32Array } | undefined;
   /** Indices of addressable function/object symbols sorted by address (then by preference). */
   private sorted: Uint32Array | undefined;
-  private nameOff: Uint32Array | undefined;
-  /** Name lookups so far (the first few scan st_name instead of sorting). */
-  private nameQueries = 0;
   readonly count: number;
 
   private constructor(private readonly sec: Section | undefined, private readonly strtab: Section | undefined) {
@@ -42,7 +36,7 @@ export class SymbolTable {
   private columns(): Columns {
     if (this.cols) return this.cols;
     const n = this.count;
-    const t: Columns = { nameOff: this.nameOff ?? new Uint32Array(n), info: new Uint8Array(n), shndx: new Uint16Array(n), value: new BigUint64Array(n), size: new BigUint64Array(n) };
+    const t: Columns = { nameOff: this.names?.nameOff ?? new Uint32Array(n), info: new Uint8Array(n), shndx: new Uint16Array(n), value: new BigUint64Array(n), size: new BigUint64Array(n) };
     // 64-bit fields are copied as two 32-bit halves (no BigInt per symbol).
     const value32 = new Uint32Array(t.value.buffer), size32 = new Uint32Array(t.size.buffer);
     const lo = LITTLE_ENDIAN ? 0 : 1, hi = 1 - lo;
@@ -59,20 +53,14 @@ export class SymbolTable {
     return (this.cols = t);
   }
 
-  /** st_name of every record. */
-  private nameOffsets(): Uint32Array {
-    let nameOff = this.cols?.nameOff ?? this.nameOff;
+  /** st_name of every record and the record indices sorted by it: all a name lookup needs. */
+  private nameIndex(): { nameOff: Uint32Array; byName: Uint32Array } {
+    if (this.names) return this.names;
+    let nameOff = this.cols?.nameOff;
     if (!nameOff) {
       const out = (nameOff = new Uint32Array(this.count));
       this.eachChunk((_b, dv, first, count) => { for (let k = 0; k < count; k++) out[first + k] = dv.getUint32(k * 24, true); });
     }
-    return (this.nameOff = nameOff);
-  }
-
-  /** st_name of every record and the record indices sorted by it: all a name lookup needs. */
-  private nameIndex(): { nameOff: Uint32Array; byName: Uint32Array } {
-    if (this.names) return this.names;
-    const nameOff = this.nameOffsets();
     const n = this.count, byName = new Uint32Array(n);
     if (n < PACK) {
       // (st_name, index) pairs packed in one float sort natively: exact below 2^53 (2^32 x 2^21).
@@ -131,19 +119,13 @@ export class SymbolTable {
     const offs = new Set<number>();
     for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) offs.add(p);
     if (!offs.size) return [];
+    // Records sorted by st_name: each offset found is a binary search.
+    const { nameOff, byName } = this.nameIndex();
     const hits: { i: number; off: number }[] = [];
-    if (++this.nameQueries <= LINEAR_QUERIES) {
-      // A few queries (a CLI run): one pass over st_name each beats sorting every record.
-      const nameOff = this.nameOffsets();
-      scanNames(nameOff, offs, hits);
-    } else {
-      // Records sorted by st_name: each offset found is a binary search.
-      const { nameOff, byName } = this.nameIndex();
-      for (const off of offs) {
-        let lo = 0, hi = byName.length;
-        while (lo < hi) { const m = (lo + hi) >> 1; if (nameOff[byName[m]] < off) lo = m + 1; else hi = m; }
-        for (let k = lo; k < byName.length && nameOff[byName[k]] === off; k++) hits.push({ i: byName[k], off });
-      }
+    for (const off of offs) {
+      let lo = 0, hi = byName.length;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (nameOff[byName[m]] < off) lo = m + 1; else hi = m; }
+      for (let k = lo; k < byName.length && nameOff[byName[k]] === off; k++) hits.push({ i: byName[k], off });
     }
     // Ordered by name offset, then index (as the table sorted by name would list them).
     hits.sort((a, b) => a.off - b.off || a.i - b.i);
@@ -196,14 +178,4 @@ export class SymbolTable {
     }
     return label === undefined ? undefined : { symbol: this.sym(label), offset: addr - v[label] };
   }
-}
-
-/** Records whose st_name is one of `offs`, in record order (its own loop: V8 optimizes it alone). */
-function scanNames(nameOff: Uint32Array, offs: Set<number>, hits: { i: number; off: number }[]): void {
-  if (offs.size === 1) {
-    const want = offs.values().next().value as number;
-    for (let i = 0; i < nameOff.length; i++) if (nameOff[i] === want) hits.push({ i, off: want });
-    return;
-  }
-  for (let i = 0; i < nameOff.length; i++) if (offs.has(nameOff[i])) hits.push({ i, off: nameOff[i] });
 }
