@@ -35,6 +35,10 @@ export class Inspector {
     const file = rt.parts.loaded.file;
     this.vars = file ? new FrameVariables(rt, file) : undefined;
     this.completionIndex = new CompletionIndex(rt);
+    // Every stop, also the ones never surfaced (conditions, log points and hidden hits evaluate
+    // at them), makes frames and values of the previous stop stale: a vCPU that hits the same
+    // breakpoint again on another task's stack must not be unwound with the old registers.
+    rt.rsp.onStop(() => this.invalidate());
     rt.evaluate = (thread, expr) => this.evaluateIn(thread, 0, expr);
     rt.callerOf = async thread => {
       const frames = await this.framesOf(rspThread(thread));

@@ -76,6 +76,21 @@ describe('adapter: breakpoints (real QEMU + Exo-OS)', function () {
     for (const n of [1, 2, 3]) assert.ok(out.includes(`AP ${n} entering on {ap_main}`), `missing log line for AP ${n}:\n${out.slice(-2000)}`);
   });
 
+  it('a log point hit again and again on one CPU reads each hit\'s own frame (#BP:timer_tick)', async () => {
+    const tick = findMarker('timer_tick');
+    // The line after the marker: `ticks` holds this tick's count, one more on every hit.
+    await s.launch({}, [{ path: tick.path, line: tick.line + 1, mode: 'cpu0', logMessage: 'tick={ticks}' }]);
+    const t0 = Date.now();
+    let seen: number[] = [];
+    while (seen.length < 5) {
+      assert.ok(Date.now() - t0 < 90_000, `fewer than 5 log lines within 90 s:\n${s.output.join('').slice(-1500)}`);
+      assert.equal(s.takeStop(), undefined, 'a log point never stops');
+      await new Promise(r => setTimeout(r, 50));
+      seen = [...s.output.join('').matchAll(/tick=(\d+)/g)].map(m => Number(m[1]));
+    }
+    for (let i = 1; i < seen.length; i++) assert.equal(seen[i], seen[i - 1] + 1, `CPU 0's ticks as logged: ${seen.join(' ')}`);
+  });
+
   it('a breakpoint set while the kernel runs (#BP:timer_tick) is installed and hit', async () => {
     const tick = findMarker('timer_tick');
     await s.launch({});
