@@ -3,32 +3,14 @@
 // `exo-debug symbols global` (bundled CLI, fresh process) against `gdb -batch` doing ptype,
 // sizeof and & of the same names, in the same run. Prints wall clock, CPU, peak RSS, their ratios
 // and whether sizes and addresses agree. Extra names may be given: npx tsx bench/globals.ts NAME…
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { builtCli, findVmlinux, measure, type Run } from './processRun';
 
-const ROOT = resolve(__dirname, '..');
-const DEBUG_DIR = '/usr/lib/debug/boot';
 const NAMES = process.argv.slice(2).length ? process.argv.slice(2) : ['jiffies', 'init_task', 'nr_cpu_ids'];
 
-interface Run { seconds: number; cpuSeconds: number; rssMB: number; stdout: string }
-
-function measure(cmd: string, args: string[]): Run {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M CPU=%U+%S', cmd, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /__RSS_KB=(\d+) CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
-  if (!m) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(-1500)}`);
-  return { seconds, cpuSeconds: Number(m[2]) + Number(m[3]), rssMB: Number(m[1]) / 1024, stdout: r.stdout };
-}
-
 function main(): void {
-  const vmlinux = existsSync(DEBUG_DIR) ? readdirSync(DEBUG_DIR).filter(f => f.startsWith('vmlinux-')).map(f => join(DEBUG_DIR, f))[0] : undefined;
-  if (!vmlinux) throw new Error(`no vmlinux under ${DEBUG_DIR}: install it with 'sudo apt-get install linux-image-amd64-dbg' (or run bench/symbols.ts once as root)`);
-  const cli = join(ROOT, 'dist/cli.js');
-  if (!existsSync(cli) || statSync(cli).mtimeMs < statSync(join(ROOT, 'adapter/symbols/values/globals.ts')).mtimeMs) {
-    spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  const vmlinux = findVmlinux();
+  const cli = builtCli('adapter/symbols/values/globals.ts');
   process.stdout.write(`vmlinux: ${vmlinux}; globals: ${NAMES.join(', ')}\n`);
   const ours = measure('node', [cli, 'symbols', 'global', vmlinux, ...NAMES, '--json']);
   const gdbArgs = ['-batch', '-nx', '-ex', 'set width 0', '-ex', 'set height 0'];

@@ -3,12 +3,8 @@
 // `gdb -batch` doing the same breakpoints, in the same run. Prints wall clock, peak RSS, their
 // ratios (targets ≤ 0.25× time, ≤ 0.5× memory) and whether the addresses agree. BENCH_RUNS=N
 // repeats the measurement pair N times and lists every ratio.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
-const ROOT = resolve(__dirname, '..');
-const DEBUG_DIR = '/usr/lib/debug/boot';
+import { readFileSync, statSync } from 'node:fs';
+import { builtCli, findVmlinux, measure, type Run } from './processRun';
 
 const FUNCTIONS = [
   'schedule', 'kernel_clone', 'vfs_read', 'vfs_write', 'do_sys_openat2', '__alloc_pages', 'kmem_cache_alloc',
@@ -22,30 +18,6 @@ const LINES = [
   'kernel/kthread.c:350', 'mm/mmap.c:1250', 'kernel/printk/printk.c:2300', 'lib/string.c:100', 'init/main.c:1500',
   'kernel/signal.c:1200',
 ];
-
-function findVmlinux(): string {
-  const pick = () => (existsSync(DEBUG_DIR) ? readdirSync(DEBUG_DIR).filter(f => f.startsWith('vmlinux-')).map(f => join(DEBUG_DIR, f))[0] : undefined);
-  let v = pick();
-  if (!v && process.getuid?.() === 0) {
-    process.stdout.write('installing linux-image-amd64-dbg (about 1 GB download)…\n');
-    spawnSync('apt-get', ['install', '-y', '-q', 'linux-image-amd64-dbg'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    v = pick();
-  }
-  if (!v) throw new Error(`no vmlinux under ${DEBUG_DIR}: install it with 'sudo apt-get install linux-image-amd64-dbg'`);
-  return v;
-}
-
-interface Run { seconds: number; cpuSeconds: number; rssMB: number; stdout: string }
-
-/** Runs a command under /usr/bin/time to get its peak RSS; wall clock measured here. */
-function measure(cmd: string, args: string[]): Run {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M CPU=%U+%S', cmd, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /__RSS_KB=(\d+) CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
-  if (!m) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(-1500)}`);
-  return { seconds, cpuSeconds: Number(m[2]) + Number(m[3]), rssMB: Number(m[1]) / 1024, stdout: r.stdout };
-}
 
 /** Breakpoint addresses per spec from `info breakpoints` (numbered in spec order). */
 function parseGdb(out: string, specs: string[]): Map<string, string[]> {
@@ -61,10 +33,7 @@ function parseGdb(out: string, specs: string[]): Map<string, string[]> {
 
 function main(): void {
   const vmlinux = findVmlinux();
-  const cli = join(ROOT, 'dist/cli.js');
-  if (!existsSync(cli) || statSync(cli).mtimeMs < statSync(join(ROOT, 'adapter/symbols/symbolfile.ts')).mtimeMs) {
-    spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  const cli = builtCli('adapter/symbols/symbolfile.ts');
   const specs = [...FUNCTIONS, ...LINES];
   process.stdout.write(`vmlinux: ${vmlinux} (${(statSync(vmlinux).size / 1e6).toFixed(0)} MB), ${FUNCTIONS.length} functions + ${LINES.length} FILE:LINE\n`);
 
