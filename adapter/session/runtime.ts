@@ -131,8 +131,7 @@ export class Runtime {
       this.events.stopped(r);
       // The stack the client asks for first goes first: its reads are queued by now.
       await new Promise(resolve => setImmediate(resolve));
-      // Hidden breakpoints a step left inserted go now, after the stop is reported.
-      await this.sites.sync().catch(() => { /* a lost connection is reported by the next request */ });
+      // Hidden breakpoints a step left inserted stay until the next resume (SiteManager.sync).
       this.lineRuns?.prefetch(r.thread);
       // The disassembler (a 1.7 MB wasm module) loads after the first stop, not during launch.
       if (!this.warmed) { this.warmed = true; warmUpLineRuns(); }
@@ -162,7 +161,8 @@ export class Runtime {
   step(thread: RspThreadId, kind: StepKind, granularity: Granularity): void {
     this.lastThread = thread;
     this.background(async () => {
-      await this.sites.sync();
+      // A line step's plan decides which leftovers of the last step go (lineRun syncs fully).
+      await this.sites.sync(true);
       return this.stepper.step(thread, kind, granularity);
     });
   }

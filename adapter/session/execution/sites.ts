@@ -19,16 +19,19 @@ export class SiteManager {
    *  and leave a phantom after one removal). */
   private syncing: Promise<void> = Promise.resolve();
 
-  /** Inserts and removes Z points so the target matches the table. */
-  sync(): Promise<void> {
-    const p = this.syncing.then(() => this.syncOnce());
+  /** Inserts and removes Z points so the target matches the table. `keepUnwanted`: only
+   *  inserts. Hidden breakpoints a line step left stay inserted while the VM is stopped (QEMU
+   *  drops its translated code on every Z0/z0): the next step's plan often wants the same
+   *  addresses, and every resume path syncs fully first, so none can be hit. */
+  sync(keepUnwanted = false): Promise<void> {
+    const p = this.syncing.then(() => this.syncOnce(keepUnwanted));
     this.syncing = p.catch(() => undefined);
     return p;
   }
 
-  private async syncOnce(): Promise<void> {
+  private async syncOnce(keepUnwanted: boolean): Promise<void> {
     const { insert, remove } = diffSites(this.installed, this.table.desiredSites());
-    for (const s of remove) {
+    for (const s of keepUnwanted ? [] : remove) {
       const k = siteKey(s);
       this.installed.delete(k);
       this.failures.delete(k);

@@ -105,6 +105,8 @@ export class Stepper {
   /** One instruction of `thread`: its stop, or (steppingMode all) what another vCPU's stop during
    *  it means for the user, e.g. a breakpoint hit on another CPU, reported as a run would. */
   private async stepRaw(thread: RspThreadId, at: bigint): Promise<StopEvent | RunResult> {
+    // Hidden breakpoints a line step left go before any vCPU moves (no packet when none left).
+    await this.d.sites.sync();
     if (this.d.mode() !== 'all') return this.d.sites.stepOff(thread, at, this.d.stepTimeoutMs);
     const others = (this.d.threads?.() ?? []).filter(t => t !== thread);
     // As gdb: vCPUs sitting on a breakpoint (already reported) are moved off it first, so the

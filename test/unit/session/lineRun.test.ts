@@ -118,6 +118,30 @@ describe('session/execution: line steps on hidden breakpoints', function () {
     assert.ok(m.codeReads.length > reads, 'read again after invalidate');
   });
 
+  it('leftovers stay through sync(true), a later plan wanting them costs no Z/z, a single-step drops them first', async () => {
+    const { m, sites, stepper } = rig(0x100n);
+    await stepper.step(T1, 'over', 'line');
+    assert.equal(m.cpus[0].rip, 0x108n);
+    await sites.sync(true);
+    assert.ok(m.bps.has(0x108n), 'kept while stopped');
+    const z: string[] = [];
+    const ins = m.insertBreakpoint.bind(m), rem = m.removeBreakpoint.bind(m);
+    m.insertBreakpoint = async (k, a) => { z.push(`Z${a.toString(16)}`); await ins(k, a); };
+    m.removeBreakpoint = async (k, a) => { z.push(`z${a.toString(16)}`); await rem(k, a); };
+    const again = sites.table.addTemp(0x108n);
+    await sites.sync();
+    assert.deepEqual(z, [], 'the same site wanted again: no packet');
+    sites.table.removeTemp(again);
+    await sites.sync(true);
+    assert.deepEqual(z, []);
+    // step in: the call at 0x108 is single-stepped; the leftover there goes before it.
+    await stepper.step(T1, 'in', 'line');
+    assert.equal(m.cpus[0].rip, 0x201n);
+    assert.equal(z[0], 'z108', 'lifted before the single-step');
+    assert.deepEqual(m.steppedAt, [0x108n]);
+    assert.equal(m.bps.size, 0);
+  });
+
   it('concurrent syncs insert each site once', async () => {
     const { m, sites } = rig(0x100n);
     const s = sites.table.addTemp(0x111n);
