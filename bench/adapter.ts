@@ -3,7 +3,11 @@
 // variables, and `next` over kernel lines (median). Prints times and ratios (adapter / gdb).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { launchQemu, type QemuInstance } from '../adapter/qemu';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { findMarker, KERNEL, requireBuilt, Session } from '../test/integration/adapter/harness';
+import { nextPackets, nowUs, splitReport, type SentRequest } from './adapterSplit';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[s.length >> 1] : NaN; };
@@ -81,7 +85,21 @@ async function benchGdb(t: Timings, entryAddr: string, stopLine: number, probeLi
 /** One adapter round, its times added to `t`. */
 async function benchAdapter(t: Timings, stopLine: number, probe: { path: string; line: number }): Promise<void> {
   const s = new Session();
+  // BENCH_SPLIT: the adapter traces (which costs a little), the inspect window is split up.
+  const traceDir = process.env.BENCH_SPLIT ? fs.mkdtempSync(path.join(os.tmpdir(), 'exo-bench-')) : undefined;
+  const traceFile = traceDir && path.join(traceDir, 'trace.log');
+  if (traceFile) process.env.EXO_TRACE = traceFile;
   await s.start();
+  delete process.env.EXO_TRACE;
+  let stopGotUs = 0;
+  s.dc.on('stopped', () => { stopGotUs = nowUs(); });
+  const sent: SentRequest[] = [];
+  const timed = async <R extends { request_seq: number }>(command: string, req: () => Promise<R>): Promise<R> => {
+    const sentUs = nowUs();
+    const r = await req();
+    sent.push({ command, seq: r.request_seq, sentUs, gotUs: nowUs() });
+    return r;
+  };
   try {
     let t0 = now();
     await s.launch({ stopAtEntry: true });
@@ -93,10 +111,11 @@ async function benchAdapter(t: Timings, stopLine: number, probe: { path: string;
     await s.nextStop();
     t.hit.push(ms(t0));
     t0 = now();
-    const st = await s.dc.stackTraceRequest({ threadId: 1, levels: 20 });
-    const scopes = await s.dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
-    for (const sc of scopes.body.scopes.filter(x => x.name !== 'Registers')) await s.dc.variablesRequest({ variablesReference: sc.variablesReference });
+    const st = await timed('stackTrace', () => s.dc.stackTraceRequest({ threadId: 1, levels: 20 }));
+    const scopes = await timed('scopes', () => s.dc.scopesRequest({ frameId: st.body.stackFrames[0].id }));
+    for (const sc of scopes.body.scopes.filter(x => x.name !== 'Registers')) await timed('variables', () => s.dc.variablesRequest({ variablesReference: sc.variablesReference }));
     t.inspect.push(ms(t0));
+    if (traceFile) process.stdout.write(`split (ms, inspect ${ms(t0).toFixed(2)}): ${splitReport(traceFile, stopGotUs, sent)}\n`);
     await s.dc.setBreakpointsRequest({ source: { path: probe.path }, breakpoints: [] });
     for (let i = 0; i < 40; i++) {
       t0 = now();
@@ -106,8 +125,10 @@ async function benchAdapter(t: Timings, stopLine: number, probe: { path: string;
       const top = await s.topFrame(1);
       if (/kmain/.test(top.name) && top.line >= stopLine) break;
     }
+    if (traceFile) process.stdout.write(`rsp per next: ${nextPackets(traceFile)}\n`);
   } finally {
     await s.close();
+    if (traceDir) fs.rmSync(traceDir, { recursive: true, force: true });
   }
 }
 
