@@ -39,6 +39,11 @@ export function splitReport(traceFile: string, stopGotUs: number, reqs: SentRequ
     const out = t.find(l => l.text.startsWith(`dap response ${r.command} #${r.seq} `));
     if (!inn || !out) { parts.push(`${r.command}: not in trace`); continue; }
     cpu0 ??= inn.cpuMs; cpu1 = out.cpuMs;
+    if (first && stopSent) {
+      // CPU the adapter spent from sending `stopped` to reading the first request: a wait with
+      // as much CPU is the adapter's own work (prefetch, symbol loading), not the pipe.
+      parts.push(`adapter cpu stopped→1st dispatch ${(inn.cpuMs - stopSent.cpuMs).toFixed(1)}`);
+    }
     if (first) {
       // What the adapter did between the stop and the first request's answer.
       rsp = t.filter(l => stopSent && l.us >= stopSent.us && l.us <= out.us && l.text.startsWith('rsp ')).length;
