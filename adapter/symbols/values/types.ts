@@ -111,9 +111,12 @@ function build(die: Die, depth: number): TypeInfo {
       return { kind: 'void', name: name ?? 'void' };
     case DW_TAG.pointer_type: case DW_TAG.reference_type: case DW_TAG.rvalue_reference_type: {
       const reference = die.tag !== DW_TAG.pointer_type;
+      const rust = isRust(die);
       const t: TypeInfo = {
         kind: 'pointer', size: size || die.unit.addressSize, reference, target,
-        get name() { return name ?? pointerName(target(), reference ? '&' : '*'); },
+        // gdb names a Rust pointer by its target, whatever rustc called it (`&T`, `&mut T`,
+        // `*const T`): `*mut T` in whatis, ptype and print alike
+        get name() { return rust ? `*mut ${target().name}` : name ?? pointerName(target(), reference ? '&' : '*'); },
       };
       return t;
     }
@@ -141,9 +144,11 @@ function build(die: Die, depth: number): TypeInfo {
       }
       if (counts.length === 0) counts.push(undefined);
       const total = counts.every(c => c !== undefined) ? counts.reduce<number>((a, c) => a * (c as number), 1) * sizeOf(element) : 0;
+      const rust = isRust(die);
       return {
-        kind: 'array', element, counts, size: size || total, rust: isRust(die),
-        get name() { return `${element.name} [${counts.map(c => c ?? '').join('][')}]`; },
+        kind: 'array', element, counts, size: size || total, rust,
+        // Rust as gdb spells it: [[T; 3]; 2] for counts [2, 3]
+        get name() { return rust ? counts.reduceRight<string>((inner, n) => `[${inner}; ${n ?? 0}]`, element.name) : `${element.name} [${counts.map(c => c ?? '').join('][')}]`; },
       };
     }
     case DW_TAG.enumeration_type: {
@@ -183,6 +188,8 @@ function functionTypeName(die: Die, depth: number): string {
   const ret = die.ref(DW_AT.type);
   const params = die.children().filter(c => c.tag === DW_TAG.formal_parameter).map(p => typeOf(p).name);
   if (die.children().some(c => c.tag === DW_TAG.unspecified_parameters)) params.push('...');
+  // gdb's Rust spelling: `fn (usize, u64) -> bool`, `fn ()` (a unit return has no DW_AT_type)
+  if (isRust(die)) return `fn (${params.join(', ')})${ret ? ` -> ${typeFromDie(ret, depth + 1).name}` : ''}`;
   const r = ret ? typeFromDie(ret, depth + 1).name : 'void';
   return `${r} (${params.length ? params.join(', ') : 'void'})`;
 }
