@@ -92,3 +92,22 @@ export function formatCharRun(codes: number[], truncated: boolean, limit = Numbe
   if (cur || parts.length === 0) parts.push(`"${cur}"`);
   return parts.join(', ') + (truncated || i < codes.length ? '...' : '');
 }
+
+/** gdb's output formats for integers (`print/x`, `/d`, `/u`, `/o`, `/t`, `/z`): applied to every
+ *  scalar of a value, pointers, bools, chars and enums included (floats by their raw bits). */
+export type IntegerFormat = 'x' | 'd' | 'u' | 'o' | 't' | 'z';
+
+/** `raw` (a value of `size` bytes, any sign) in format `f` as gdb prints it: /x 0xff, /z
+ *  zero-padded, /o 0377, /t 11111111, /d signed, /u unsigned. */
+export function radixText(raw: bigint, size: number, f: IntegerFormat): string {
+  const bits = Math.max(1, size) * 8;
+  const u = BigInt.asUintN(bits, raw);
+  switch (f) {
+    case 'x': return '0x' + u.toString(16);
+    case 'z': return '0x' + u.toString(16).padStart(bits / 4, '0');
+    case 'o': return u === 0n ? '0' : '0' + u.toString(8);
+    case 't': return u.toString(2);
+    case 'd': return BigInt.asIntN(bits, raw).toString();
+    case 'u': return u.toString();
+  }
+}

@@ -1,7 +1,7 @@
 // Values rendered like gdb's `print` (C and Rust syntax), and lazy child nodes for variable views:
 // a large aggregate in memory is read only as far as it is shown.
 import { formatByteString, rustByteArrayLength } from './bytestr';
-import { formatChar, formatCharRun, formatFloat, formatRustChar, intFromBytes, REPEAT_THRESHOLD } from './format';
+import { formatChar, formatCharRun, formatFloat, formatRustChar, intFromBytes, radixText, REPEAT_THRESHOLD, type IntegerFormat } from './format';
 import { MemoryError, readExact, type MemoryReader, type ValueBytes } from './read';
 import { sizeOf, strip, type Member, type TypeInfo, type VariantPart } from './types';
 
@@ -11,6 +11,9 @@ export interface RenderContext {
   symbolAt?(address: bigint): { name: string; offset: bigint } | undefined;
   /** gdb's `print elements` limit (200). */
   maxElements?: number;
+  /** `print/x` and friends: every scalar inside the value in this format (no labels or strings
+   *  behind pointers; Rust `&str` keeps its text, as gdb). */
+  format?: IntegerFormat;
 }
 
 /** Where a value's bytes come from: already in hand, or target memory read on demand. */
@@ -107,7 +110,7 @@ export async function formatValue(v: ValueRef, ctx: RenderContext, depth = 0): P
 export async function formatTopLevel(v: ValueRef, ctx: RenderContext): Promise<string> {
   const t = strip(v.type);
   const text = await formatValue(v, ctx);
-  if (t.kind !== 'pointer' || t.reference || text.startsWith('(') || text === OPT) return text;
+  if (t.kind !== 'pointer' || t.reference || ctx.format || text.startsWith('(') || text === OPT) return text;
   if (isCharType(t.target())) return text;
   return `(${v.type.name}) ${text}`;
 }
@@ -122,11 +125,13 @@ async function format(v: ValueRef, ctx: RenderContext, depth: number, rustVarian
     case 'base': {
       if (t.encoding === 'float') {
         const { bytes, known } = await v.bytes();
-        return allKnown(known) ? formatFloat(bytes) : OPT;
+        if (!allKnown(known)) return OPT;
+        return ctx.format ? radixText(intFromBytes(bytes, false), bytes.length, ctx.format) : formatFloat(bytes);
       }
       const signed = t.encoding === 'signed' || t.encoding === 'signedChar';
       const n = await scalarInt(v, signed);
       if (n === undefined) return OPT;
+      if (ctx.format) return radixText(n, v.bitfield ? Math.ceil(v.bitfield.bitSize / 8) : t.size, ctx.format);
       if (t.encoding === 'bool') return n === 0n ? 'false' : n === 1n ? 'true' : String(n);
       if (t.encoding === 'utf' && t.size === 4) return formatRustChar(n);
       if (t.encoding === 'signedChar' || t.encoding === 'unsignedChar' || (t.encoding === 'utf' && t.size <= 2)) return formatChar(n, t.size);
@@ -135,6 +140,7 @@ async function format(v: ValueRef, ctx: RenderContext, depth: number, rustVarian
     case 'enum': {
       const n = await scalarInt(v, t.signed);
       if (n === undefined) return OPT;
+      if (ctx.format) return radixText(n, v.bitfield ? Math.ceil(v.bitfield.bitSize / 8) : t.size, ctx.format);
       const e = t.enumerators.find(x => x.value === n);
       const rust = !t.name.startsWith('enum ');
       if (e) return rust ? `${t.name}::${e.name}` : e.name;
@@ -150,6 +156,7 @@ async function format(v: ValueRef, ctx: RenderContext, depth: number, rustVarian
 async function formatPointer(v: ValueRef, t: Extract<TypeInfo, { kind: 'pointer' }>, ctx: RenderContext): Promise<string> {
   const n = await scalarInt(v, false);
   if (n === undefined) return OPT;
+  if (ctx.format) return radixText(n, t.size, ctx.format);
   const hex = '0x' + n.toString(16);
   const target = strip(t.target());
   if (target.kind === 'function') return hex + (n !== 0n ? symbolText(n, ctx) : '');
@@ -207,7 +214,7 @@ async function formatDims(v: ValueRef, element: TypeInfo, counts: (number | unde
     // gdb prints it as a pointer to its first element, `0x… <linux_banner> "Linux version …"`
     return `0x${v.address.toString(16)}${symbolText(v.address, ctx)} ${await readCString(v.address, ctx)}`;
   }
-  if (rest.length === 0 && isCharType(element)) {
+  if (rest.length === 0 && isCharType(element) && !ctx.format) {
     // gdb reads the whole array; we read up to what can be shown (runs may be long)
     const avail = Math.min(n, limit * 64);
     const { bytes, known } = await v.src.read(v.offset, avail);
@@ -324,13 +331,15 @@ export interface ValueNode {
   /** Whether children are array elements (DAP indexedVariables) rather than members. */
   indexed: boolean;
   children(start?: number, count?: number): Promise<ValueNode[]>;
+  /** The value in a gdb output format (DAP `format.hex`), when it can be re-rendered. */
+  valueIn?(format: IntegerFormat): Promise<string>;
 }
 
 /** A tree node for `v` named `name`; rendering and children are computed when asked. */
 export async function valueNode(name: string, v: ValueRef, ctx: RenderContext): Promise<ValueNode> {
   const t = strip(v.type);
   const value = await formatValue(v, ctx);
-  const base = { name, type: v.type.name, value, address: v.address };
+  const base = { name, type: v.type.name, value, address: v.address, valueIn: (f: IntegerFormat) => formatValue(v, { ...ctx, format: f }) };
   if (t.kind === 'struct') {
     const vp = t.variantPart();
     if (vp) {
