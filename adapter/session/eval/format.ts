@@ -1,11 +1,20 @@
 // Display text of evaluated values, gdb-like: integers in decimal (hex on request), pointers
 // as `(T *) 0x…`, chars with their glyph, bools, enumerator names, floats; aggregates as `{…}`
 // (the session expands their children lazily).
-import { signedValue } from './arith';
+import { radixText, type IntegerFormat } from '../../symbols/values/format';
+import { floatToBits, signedValue } from './arith';
 import type { Value } from './env';
 import { typeName } from './types';
 
-export interface FormatOptions { readonly hex?: boolean }
+export interface FormatOptions {
+  /** DAP `format.hex`: the same as `format: 'x'`. */
+  readonly hex?: boolean;
+  /** gdb's `print/FMT`: every scalar in this integer format. */
+  readonly format?: IntegerFormat;
+}
+
+/** The integer format the options ask for, if any. */
+export const formatOf = (opts: FormatOptions): IntegerFormat | undefined => opts.format ?? (opts.hex ? 'x' : undefined);
 
 const hexOf = (v: bigint) => '0x' + v.toString(16);
 
@@ -20,12 +29,19 @@ function charText(code: bigint): string {
 /** One-line display of a value (scalars must be loaded). */
 export function formatValue(v: Value, opts: FormatOptions = {}): string {
   const t = v.type;
+  const f = formatOf(opts);
+  if (f) {
+    // gdb's /x etc.: the bits of any scalar, floats included, without names, glyphs or types
+    if (t.kind === 'float' && v.float !== undefined) return radixText(floatToBits(v.float, t.size), t.size, f);
+    if ((t.kind === 'int' || t.kind === 'bool' || t.kind === 'enum' || t.kind === 'pointer') && v.bits !== undefined) {
+      return radixText(v.bits, v.bitField ? Math.ceil(v.bitField.size / 8) : t.size, f);
+    }
+  }
   switch (t.kind) {
     case 'int': {
       if (v.bits === undefined) return '<not loaded>';
       const n = signedValue(v.bits, t);
-      const num = opts.hex ? hexOf(v.bits) : n.toString();
-      return t.char ? `${num} ${charText(v.bits)}` : num;
+      return t.char ? `${n} ${charText(v.bits)}` : n.toString();
     }
     case 'bool':
       if (v.bits === undefined) return '<not loaded>';
@@ -34,7 +50,7 @@ export function formatValue(v: Value, opts: FormatOptions = {}): string {
       if (v.bits === undefined) return '<not loaded>';
       const n = signedValue(v.bits, t);
       const e = t.enumerators.find(x => x.value === n || BigInt.asUintN(t.size * 8, x.value) === v.bits);
-      return e ? e.name : `${opts.hex ? hexOf(v.bits) : n.toString()}`;
+      return e ? e.name : n.toString();
     }
     case 'float':
       if (v.float === undefined) return '<not loaded>';

@@ -11,3 +11,5 @@ export { resolveRegister, COMPLETION_REGISTERS } from './registers';
 export type { Expr, TypeRef } from './ast';
 export { evalTypeFromSymbols, symbolTypeOf } from './fromSymbols';
 export { printValue, type PrintedValue } from './print';
+export { parseFormatSpec, type FormattedExpression } from './formatSpec';
+export type { IntegerFormat } from '../../symbols/values/format';

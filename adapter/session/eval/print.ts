@@ -7,7 +7,7 @@ import { writeLE } from '../../common/hex';
 import { bytesSource, formatValue as renderValue, memorySource, ValueRef, type RenderContext } from '../../symbols/values/render';
 import { strip, type TypeInfo } from '../../symbols/values/types';
 import type { EvalEnvironment, Value } from './env';
-import { formatValue, type FormatOptions } from './format';
+import { formatOf, formatValue, type FormatOptions } from './format';
 import { symbolTypeOf } from './fromSymbols';
 import { sizeOf, typeName, type EvalType } from './types';
 
@@ -84,17 +84,18 @@ function refOf(v: Value, info: TypeInfo, env: EvalEnvironment): ValueRef | undef
 /** `print EXPR` text of an evaluated value (scalars loaded). */
 export async function printValue(v: Value, env: EvalEnvironment, opts: FormatOptions = {}): Promise<PrintedValue> {
   const info = symbolTypeOf(v.type);
-  const scalar = v.type.kind !== 'struct' && v.type.kind !== 'array';
-  // gdb's p/x prints every scalar bare in hex; the evaluator's format does that.
-  if (opts.hex && scalar) {
-    return { text: v.type.kind === 'pointer' && v.bits !== undefined ? '0x' + v.bits.toString(16) : formatValue(v, opts) };
+  const format = formatOf(opts);
+  // gdb's p/x prints a scalar bare (no type, label or string); the evaluator's format does that.
+  if (format && v.type.kind !== 'struct' && v.type.kind !== 'array' && (v.bits !== undefined || v.float !== undefined)) {
+    return { text: formatValue(v, opts) };
   }
   const ref = info ? refOf(v, info, env) : undefined;
   if (info && ref) {
-    const ctx: RenderContext = { readMemory: env.readMemory, symbolAt: env.symbolAt ? a => env.symbolAt!(a) : undefined };
+    // Aggregates in a format: each field, element and pointer in it, recursively (gdb's p/x).
+    const ctx: RenderContext = { readMemory: env.readMemory, symbolAt: env.symbolAt ? a => env.symbolAt!(a) : undefined, ...(format ? { format } : {}) };
     let text = await renderValue(ref, ctx);
     const s = strip(info);
-    if (s.kind === 'pointer' && !s.reference && !text.startsWith('(') && !text.startsWith('<') && !isPlainChar(s.target())) {
+    if (!format && s.kind === 'pointer' && !s.reference && !text.startsWith('(') && !text.startsWith('<') && !isPlainChar(s.target())) {
       text = `(${gdbTypeName(info)}) ${text}`;
     }
     return { text, ref, ctx };
