@@ -13,8 +13,16 @@ import { sourcePaths } from './sources';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
 import type { ValueNode } from '../../symbols/values/render';
+import type { IntegerFormat } from '../../symbols/values/format';
 
-type Children = (start?: number, count?: number) => Promise<DebugProtocol.Variable[]>;
+/** The nodes with their values re-rendered in `format` (each scalar inside, as gdb's p/x). */
+async function inFormat(nodes: ValueNode[], format: IntegerFormat | undefined): Promise<ValueNode[]> {
+  if (!format) return nodes;
+  return Promise.all(nodes.map(async n => (n.valueIn ? { ...n, value: await n.valueIn(format) } : n)));
+}
+
+/** `format`: DAP's value format of the variables request (hex), for source values. */
+type Children = (start?: number, count?: number, format?: IntegerFormat) => Promise<DebugProtocol.Variable[]>;
 const hex = (v: bigint) => '0x' + v.toString(16);
 
 export class Inspector {
@@ -103,8 +111,8 @@ export class Inspector {
 
   private handle(children: Children, paged = false): number {
     const id = this.nextHandle++;
-    this.varHandles.set(id, paged ? children : async (start, count) => {
-      const all = await children();
+    this.varHandles.set(id, paged ? children : async (start, count, format) => {
+      const all = await children(undefined, undefined, format);
       return start === undefined && count === undefined ? all : all.slice(start ?? 0, count ? (start ?? 0) + count : undefined);
     });
     return id;
@@ -191,7 +199,7 @@ export class Inspector {
       const fs = await fsp;
       if (fs.scope) {
         const scopeRef = (which: 'locals' | 'params') => {
-          const ref = this.handle(async () => (await this.frameNodes(thread, index, fs, which)).map(n => this.valueVariable(n, thread, index)));
+          const ref = this.handle(async (_s, _c, format) => (await inFormat(await this.frameNodes(thread, index, fs, which), format)).map(n => this.valueVariable(n, thread, index)));
           this.valueContainers.set(ref, { thread, index, exprOf: name => name });
           return ref;
         };
@@ -217,7 +225,7 @@ export class Inspector {
     const evaluateName = parentExpr === undefined ? n.name : childExpr(n.name);
     let ref = 0;
     if (n.childCount > 0) {
-      ref = this.handle(async (start, count) => (await n.children(start, count)).map(c => this.valueVariable(c, thread, index, evaluateName)), true);
+      ref = this.handle(async (start, count, format) => (await inFormat(await n.children(start, count), format)).map(c => this.valueVariable(c, thread, index, evaluateName)), true);
       this.valueContainers.set(ref, { thread, index, exprOf: name => (name.startsWith('[') ? `${evaluateName}${name}` : `${evaluateName}.${name}`) });
     }
     return {
@@ -243,7 +251,7 @@ export class Inspector {
   async variables(args: DebugProtocol.VariablesArguments): Promise<DebugProtocol.VariablesResponse['body']> {
     const h = this.varHandles.get(args.variablesReference);
     if (!h) throw new ExoError('user', 'Those variables are gone (the VM ran since): refresh the view.');
-    return { variables: await h(args.start, args.count || undefined) };
+    return { variables: await h(args.start, args.count || undefined, args.format?.hex ? 'x' : undefined) };
   }
 
   /** Source variables are assigned through the evaluator (memory or register, typed); registers
@@ -269,21 +277,22 @@ export class Inspector {
     return { value: hex(BigInt.asUintN(64, v)) };
   }
 
-  async evaluateIn(thread: RspThreadId, frameIndex: number, expr: string, hexFormat = false): Promise<EvalResult> {
+  /** `formatSpecs`: the user's text, where `p/x EXPR` and `EXPR,x` ask for a format. */
+  async evaluateIn(thread: RspThreadId, frameIndex: number, expr: string, hexFormat = false, formatSpecs = false): Promise<EvalResult> {
     const frame = frameIndex > 0 ? (await this.framesOf(thread))[frameIndex] : undefined;
     const fsp = this.frameScope(thread, frameIndex);
     const vars = this.vars;
     const fs = fsp ? await fsp.catch(() => undefined) : undefined;
     const locals = vars ? (name: string) => vars.symbol(fs, name) : undefined;
-    return evaluateExpression(this.rt, thread, expr, frame?.regs, locals, hexFormat);
+    return evaluateExpression(this.rt, thread, expr, frame?.regs, locals, hexFormat, formatSpecs);
   }
 
   async evaluate(args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
     const { thread, index } = this.frame(args.frameId);
-    const r = await this.evaluateIn(thread, index, args.expression, args.format?.hex ?? false);
+    const r = await this.evaluateIn(thread, index, args.expression, args.format?.hex ?? false, true);
     if (!r.node || r.node.childCount === 0) return { result: r.result, type: r.type, variablesReference: 0, memoryReference: r.memoryReference };
     // Expandable like a variable; children are named from the expression (parenthesized unless a path).
-    const expr = args.expression.trim();
+    const expr = (r.expression ?? args.expression).trim();
     const v = this.valueVariable({ ...r.node, name: /^[\w:$.[\]]+$/.test(expr) ? expr : `(${expr})` }, thread, index);
     return {
       result: r.result, type: r.type, variablesReference: v.variablesReference,
