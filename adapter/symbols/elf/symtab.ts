@@ -14,6 +14,36 @@ const SHN_LORESERVE = 0xff00;
 const PER_CHUNK = 16384;
 /** Records up to which (st_name, index) pairs pack into one exact float (2^21). */
 const PACK = 2097152;
+/** Names prefetchNames looks up in one pass; more are served by the sorted index. */
+const PREFETCH_MAX = 64;
+
+/**
+ * String-table offsets holding one of `names` followed by NUL → the name's index. One pass over
+ * the table: at each NUL, the names ending with the byte before it are compared backwards (any
+ * offset counts, not only string starts: tail-merged tables share suffixes).
+ */
+function findNameOffsets(data: Uint8Array, names: Uint8Array[]): Map<number, number> {
+  const out = new Map<number, number>();
+  const byLast = new Map<number, number[]>();
+  names.forEach((n, w) => {
+    const l = byLast.get(n[n.length - 1]);
+    if (l) l.push(w); else byLast.set(n[n.length - 1], [w]);
+  });
+  const lastBytes = new Uint8Array(256);
+  for (const b of byLast.keys()) lastBytes[b] = 1;
+  const ends: number[] = [];
+  for (let z = 1; z < data.length; z++) if (data[z] === 0 && lastBytes[data[z - 1]] !== 0) ends.push(z);
+  for (const z of ends) {
+    for (const w of byLast.get(data[z - 1])!) {
+      const n = names[w], p = z - n.length;
+      if (p < 0) continue;
+      let k = n.length - 2;
+      while (k >= 0 && data[p + k] === n[k]) k--;
+      if (k < 0) out.set(p, w);
+    }
+  }
+  return out;
+}
 
 interface Columns { nameOff: Uint32Array; info: Uint8Array; shndx: Uint16Array; value: BigUint64Array; size: BigUint64Array }
 
@@ -22,6 +52,8 @@ export class SymbolTable {
   private names: { nameOff: Uint32Array; byName: Uint32Array } | undefined;
   /** Indices of addressable function/object symbols sorted by address (then by preference). */
   private sorted: Uint32Array | undefined;
+  /** Answers of prefetchNames, by name (until the sorted name index exists). */
+  private readonly prefetched = new Map<string, ElfSymbol[]>();
   readonly count: number;
 
   private constructor(private readonly sec: Section | undefined, private readonly strtab: Section | undefined) {
@@ -107,9 +139,39 @@ export class SymbolTable {
   /** Every symbol (decodes all names: for tools and tests, not hot paths). */
   get all(): ElfSymbol[] { this.columns(); return Array.from({ length: this.count }, (_, i) => this.sym(i)); }
 
+  /**
+   * Looks up a few names ahead in one pass over the string table and one over the records, so
+   * their byNameAll answers need no st_name-sorted index of every symbol (a CLI run asks for ~20
+   * names: sorting a vmlinux's 130,000 records cost more than the lookups). Many names, or an
+   * index already built: nothing to gain, nothing done.
+   */
+  prefetchNames(names: readonly string[]): void {
+    if (this.names || !this.strtab || !this.count) return;
+    const want = [...new Set(names)].filter(n => n && !n.includes('\0') && !this.prefetched.has(n));
+    if (!want.length || want.length > PREFETCH_MAX) return;
+    const found = findNameOffsets(this.strtab.data(), want.map(n => Buffer.from(n, 'utf8')));
+    const hits: { i: number; off: number }[][] = want.map(() => []);
+    if (found.size) {
+      let lo = Infinity, hi = -1;
+      for (const off of found.keys()) { if (off < lo) lo = off; if (off > hi) hi = off; }
+      this.eachChunk((_b, dv, first, count) => {
+        for (let k = 0; k < count; k++) {
+          const off = dv.getUint32(k * 24, true);
+          if (off < lo || off > hi) continue;
+          const w = found.get(off);
+          if (w !== undefined) hits[w].push({ i: first + k, off });
+        }
+      });
+    }
+    // Ordered by name offset, then index: as byNameAll orders them.
+    want.forEach((n, w) => this.prefetched.set(n, hits[w].sort((a, b) => a.off - b.off || a.i - b.i).map(h => this.sym(h.i))));
+  }
+
   /** Symbols with this exact name (several locals may share one). */
   byNameAll(name: string): ElfSymbol[] {
     if (!this.strtab || !name || !this.count) return [];
+    const pre = this.prefetched.get(name);
+    if (pre) return pre.slice();
     // Every string-table offset holding "name\0" (tail-merged tables share suffixes: any such
     // offset can be a symbol's name), then the symbols naming one of them: no per-symbol
     // hashing or decoding, one search of the string table per query.

@@ -30,6 +30,17 @@ describe('symbols/elf symtab: lookups by name without a table', () => {
     assert.equal(t.byNameAll('').length, 0);
   });
 
+  it('answers prefetched names as byNameAll does: tails of other names, several symbols, unknown names', () => {
+    const t = table(), plain = table();
+    t.prefetchNames(['read', 'ead', 'main', 'nope', '']);
+    for (const n of ['read', 'vfs_read', 'ead', 'main', 'nope', '']) assert.deepEqual(t.byNameAll(n), plain.byNameAll(n), n);
+    assert.deepEqual(t.byNameAll('read').map(s => [s.value, s.type]), [[0x2000n, 'func'], [0x4000n, 'object']]);
+    assert.equal(t.lookup('read')?.value, 0x2000n);
+    // A name not prefetched (vfs_read, above) went through the index.
+    t.byNameAll('read').pop();
+    assert.deepEqual(t.byNameAll('read').map(s => s.value), [0x2000n, 0x4000n], 'answers are copies: callers may not alter the cache');
+  });
+
   it('gives the same answers once the address columns are built', () => {
     const t = table();
     assert.equal(t.at(0x2008n)?.symbol.name, 'read');
