@@ -1,11 +1,17 @@
 // Functions of one unit: concrete subprograms with their address ranges (sorted for pc lookup),
 // and the block chain at a pc (function → lexical blocks → inlined subroutines), as gdb's
 // blocks: the unit of "same block" for line breakpoints and the source of inlined frames.
+import { liveRanges, nestedBlocksAt, type Block } from './blocks';
 import type { Abbrev } from './dwarf/abbrev';
 import { DW_AT, DW_FORM, DW_TAG } from './dwarf/constants';
-import type { Die } from './dwarf/die';
+import { Die } from './dwarf/die';
+import { infoOffset } from './dwarf/offsets';
 import type { PcRange } from './dwarf/ranges';
+import { entryDie, entryHolding, functionsAtTopLevel, topLevelOf } from './dwarf/shallow';
+import { walkSubtree } from './dwarf/toplevel';
 import type { Unit } from './dwarf/unit';
+
+export { liveRanges, type Block };
 
 /** A concrete (out-of-line) function; names are resolved on first use. */
 export class FunctionInfo {
@@ -23,33 +29,23 @@ export class FunctionInfo {
   get linkageName(): string | undefined { return this.die.linkageName(); }
 }
 
-export interface Block {
-  die: Die;
-  kind: 'function' | 'inlined' | 'lexical';
-  ranges: PcRange[];
-  /** Whether gdb makes a block of it (lexical blocks only when they declare something). */
-  real: boolean;
-}
-
-const NESTING = new Set<number>([DW_TAG.lexical_block, DW_TAG.inlined_subroutine]);
-const MAX_DEPTH = 256;
-
-const inRanges = (rs: PcRange[], pc: bigint) => rs.some(r => pc >= r.low && pc < r.high);
-
-/** Drops ranges at address 0 (code the linker garbage-collected) unless something lives at 0. */
-export function liveRanges(rs: PcRange[], hasSectionAtZero: boolean): PcRange[] {
-  return hasSectionAtZero ? rs : rs.filter(r => r.low !== 0n);
-}
-
 export class UnitFunctions {
   readonly list: FunctionInfo[] = [];
   /** Sorted by low address for lookups: [low, high, index into list]. */
   private readonly spans: { low: bigint; high: bigint; fn: FunctionInfo }[] = [];
 
   constructor(readonly unit: Unit, private readonly hasSectionAtZero: boolean) {
-    // Find the candidates first, then build them: small loops that V8 optimizes once (a long
-    // loop with rarely reached work inside is re-optimized after each first-time path).
-    for (const i of codeSubprograms(unit)) this.add(unit.dieByIndex(i));
+    if (functionsAtTopLevel(unit)) {
+      // C: every function is a child of the root; its subtree is jumped over (no DIE tree).
+      const t = topLevelOf(unit);
+      const hits: number[] = [];
+      for (let i = 0; i < t.offs.length; i++) { const a = t.abbrevs[i]; if (a.tag === DW_TAG.subprogram && hasCode(a)) hits.push(i); }
+      for (const i of hits) this.add(entryDie(unit, t, i));
+    } else {
+      // Find the candidates first, then build them: small loops that V8 optimizes once (a long
+      // loop with rarely reached work inside is re-optimized after each first-time path).
+      for (const i of codeSubprograms(unit)) this.add(unit.dieByIndex(i));
+    }
     this.spans.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
   }
 
@@ -78,39 +74,26 @@ export class UnitFunctions {
   blocksAt(pc: bigint): Block[] {
     const fn = this.containing(pc);
     if (!fn) return [];
-    const out: Block[] = [{ die: fn.die, kind: 'function', ranges: fn.ranges, real: true }];
-    let cur: Die = fn.die;
-    for (let depth = 0; depth < MAX_DEPTH; depth++) {
-      const next = this.childBlockAt(cur, pc, 0);
-      if (!next) break;
-      out.push(next);
-      cur = next.die;
-    }
-    return out;
-  }
-
-  /** A child block of `d` containing pc; lexical blocks without ranges are looked through. */
-  private childBlockAt(d: Die, pc: bigint, depth: number): Block | undefined {
-    if (depth > 8) return undefined;
-    for (const c of d.children()) {
-      if (!NESTING.has(c.tag)) continue;
-      let ranges: PcRange[];
-      try { ranges = liveRanges(c.pcRanges(), this.hasSectionAtZero); } catch { continue; }
-      if (!ranges.length) {
-        if (c.tag === DW_TAG.lexical_block) { const b = this.childBlockAt(c, pc, depth + 1); if (b) return b; }
-        continue;
-      }
-      if (!inRanges(ranges, pc)) continue;
-      if (c.tag === DW_TAG.inlined_subroutine) return { die: c, kind: 'inlined', ranges, real: true };
-      return { die: c, kind: 'lexical', ranges, real: declaresSomething(c) };
-    }
-    return undefined;
+    return [{ die: fn.die, kind: 'function', ranges: fn.ranges, real: true }, ...nestedBlocksAt(this.unit, fn.die, pc, this.hasSectionAtZero)];
   }
 
   /** Inlined instances (with their entry pc) whose DW_AT_abstract_origin is one of `origins`. */
   inlinedInstances(origins: ReadonlySet<number>): { die: Die; entry: bigint; ranges: PcRange[] }[] {
     const out: { die: Die; entry: bigint; ranges: PcRange[] }[] = [];
     if (!origins.size) return out;
+    const u = this.unit;
+    const dies = !u.treeParsed && refsAreRef4(u) ? inlinedByBytes(u, origins) : this.inlinedInTree(origins);
+    for (const d of dies) {
+      let ranges: PcRange[];
+      try { ranges = liveRanges(d.pcRanges(), this.hasSectionAtZero); } catch { continue; }
+      if (!ranges.length) continue;
+      out.push({ die: d, entry: ranges[0].low, ranges });
+    }
+    return out;
+  }
+
+  /** Inlined subroutines whose origin is in `origins`, by a scan of the parsed tree. */
+  private inlinedInTree(origins: ReadonlySet<number>): Die[] {
     const u = this.unit, n = u.dieCount;
     const hits: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -123,15 +106,42 @@ export class UnitFunctions {
       const o = u.rawAttr(a, attrs, DW_AT.abstract_origin)?.value;
       if (o?.kind === 'ref' && origins.has(o.offset)) hits.push(i);
     }
-    for (const i of hits) {
-      const d = u.dieByIndex(i);
-      let ranges: PcRange[];
-      try { ranges = liveRanges(d.pcRanges(), this.hasSectionAtZero); } catch { continue; }
-      if (!ranges.length) continue;
-      out.push({ die: d, entry: ranges[0].low, ranges });
-    }
-    return out;
+    return hits.map(i => u.dieByIndex(i));
   }
+}
+
+/** Whether every DW_AT_abstract_origin of the unit's abbreviations is a DW_FORM_ref4 (GCC's form). */
+function refsAreRef4(u: Unit): boolean {
+  return u.abbrevTable().all().every(a => a.attrs.every(s => s.at !== DW_AT.abstract_origin || s.form === DW_FORM.ref4));
+}
+
+/**
+ * Inlined subroutines with an origin in `origins`, without the DIE tree: a ref4 to an origin is
+ * its unit-relative offset as 4 little-endian bytes, so only the top-level DIEs whose bytes hold
+ * such a pattern are walked (a byte match elsewhere is a false candidate, checked by the walk).
+ */
+function inlinedByBytes(u: Unit, origins: ReadonlySet<number>): Die[] {
+  const t = topLevelOf(u), c = t.bytes;
+  const hay = Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.end);
+  const entries = new Set<number>();
+  for (const o of origins) {
+    const rel = o - u.offset;
+    if (rel < 0 || rel > 0xffffffff) continue;
+    const needle = Buffer.from([rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, rel >>> 24]);
+    for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) {
+      const e = entryHolding(t, c.base + p);
+      if (e >= 0) entries.add(e);
+    }
+  }
+  const out: Die[] = [];
+  for (const e of [...entries].sort((a, b) => a - b)) {
+    walkSubtree(u, c, t.offs[e], (a, off, attrs) => {
+      if (a.tag !== DW_TAG.inlined_subroutine) return;
+      const ref4 = u.fixedU32(a, attrs, DW_AT.abstract_origin, DW_FORM.ref4);
+      if (ref4 !== undefined && ref4 >= 0 && origins.has(u.offset + ref4)) out.push(new Die(u, infoOffset(off), a, attrs, -1));
+    });
+  }
+  return out;
 }
 
 /** Indices of the unit's subprogram DIEs with an address (low_pc or ranges). */
@@ -148,9 +158,4 @@ function codeSubprograms(unit: Unit): number[] {
 function hasCode(a: Abbrev): boolean {
   for (const s of a.attrs) if (s.at === DW_AT.low_pc || s.at === DW_AT.ranges) return true;
   return false;
-}
-
-/** gdb gives a lexical block its own block only when it has local symbols (or using directives). */
-function declaresSomething(d: Die): boolean {
-  return d.children().some(c => c.tag !== DW_TAG.lexical_block && c.tag !== DW_TAG.inlined_subroutine && c.tag !== DW_TAG.GNU_call_site && c.tag !== DW_TAG.call_site);
 }

@@ -112,6 +112,12 @@ export class AbbrevTable {
     }
   }
 
+  /** Every entry of the table (decodes the rest of it). */
+  all(): Abbrev[] {
+    if (this.cursor) this.get(-1); // no entry has code -1: decodes to the end (or throws)
+    return [...this.small.filter(a => a !== undefined), ...this.large.values()];
+  }
+
   /** Decodes the next entry (undefined at the table's end, which also drops the cursor). */
   private next(): Abbrev | undefined { return this.decode(true); }
 

@@ -68,11 +68,7 @@ export class Die {
     return undefined;
   }
 
-  parent(): Die | undefined {
-    const i = this.unit.indexOf(this);
-    const p = this.unit.parentIndex(i);
-    return p < 0 ? undefined : this.unit.dieByIndex(p);
-  }
+  parent(): Die | undefined { return this.unit.parentOf(this); }
 
   children(): Die[] {
     const out: Die[] = [];

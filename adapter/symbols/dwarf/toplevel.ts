@@ -12,8 +12,9 @@ import type { Unit } from './unit';
 export interface TopLevelVisitor {
   /** Tags whose children are scanned as top level too (namespaces). */
   descend: ReadonlySet<number>;
-  /** Called for each top-level DIE with the bytes it lives in. */
-  visit(a: Abbrev, dieOffset: number, attrsOffset: number, c: ByteCursor): void;
+  /** Called for each top-level DIE with the bytes it lives in; depth 1 = a child of the root,
+   *  more inside descended namespaces. */
+  visit(a: Abbrev, dieOffset: number, attrsOffset: number, c: ByteCursor, depth: number): void;
 }
 
 /** Bound on DIE nesting while stepping through a subtree without siblings. */
@@ -69,7 +70,7 @@ export function scanTopLevel(u: Unit, c: ByteCursor, v: TopLevelVisitor): void {
     const a = table.get(code);
     if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${h.abbrevOffset.toString(16)}`, at);
     const top = scan[scan.length - 1];
-    if (top) v.visit(a, base + at, base + pos, c);
+    if (top) v.visit(a, base + at, base + pos, c, scan.length - 1);
     const attrsPos = pos;
     const lay = layoutOf(a, h);
     pos = lay.fixed >= 0 ? pos + lay.fixed : skipAttrs(c, pos, lay.plan, h);
@@ -86,4 +87,37 @@ export function scanTopLevel(u: Unit, c: ByteCursor, v: TopLevelVisitor): void {
     if (scan.length >= MAX_DEPTH) throw new ParseError('.debug_info', base + at, 'DIEs nested too deeply');
     scan.push(false);
   }
+}
+
+/**
+ * Walks the DIE at section offset `start` and its whole subtree (to its null entry), calling
+ * `visit` for each with its depth (0 = the DIE itself). `visit` returning true stops the walk.
+ * `c` covers the whole unit (base = the unit's section offset). Returns whether it was stopped.
+ */
+export function walkSubtree(u: Unit, c: ByteCursor, start: number, visit: (a: Abbrev, dieOffset: number, attrsOffset: number, depth: number) => boolean | void): boolean {
+  const h = u.header, table = u.abbrevTable();
+  const b = c.bytes, end = c.end, base = c.base;
+  let pos = start - base, depth = 0;
+  while (pos < end) {
+    const at = pos;
+    let code = b[pos];
+    if (code < 0x80) pos++;
+    else { c.pos = pos; code = c.ulebNum(0x7fffffff, 'abbreviation code'); pos = c.pos; }
+    if (code === 0) {
+      if (depth === 0) throw c.error('a null entry where a DIE was expected', at);
+      if (--depth === 0) return false;
+      continue;
+    }
+    const a = table.get(code);
+    if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${h.abbrevOffset.toString(16)}`, at);
+    if (visit(a, base + at, base + pos, depth) === true) return true;
+    const lay = layoutOf(a, h);
+    pos = lay.fixed >= 0 ? pos + lay.fixed : skipAttrs(c, pos, lay.plan, h);
+    if (pos > end) throw new ParseError('.debug_info', base + at, 'DIE attributes run past the end of the unit');
+    if (a.hasChildren) {
+      if (++depth >= MAX_DEPTH) throw new ParseError('.debug_info', base + at, 'DIEs nested too deeply');
+    } else if (depth === 0) return false;
+  }
+  if (depth > 0) throw new ParseError('.debug_info', start, 'the DIE\'s children run past the end of the unit');
+  return false;
 }

@@ -10,6 +10,7 @@ import { DW_AT, DW_FORM, DW_UT } from './constants';
 import { Die } from './die';
 import type { Dwarf } from './dwarf';
 import { readValue, skipValue, type FormContext, type RawValue } from './form';
+import { topLevelParent } from './shallow';
 import { layoutOf, skipAttrs } from './layout';
 import { abbrevOffset, infoOffset, type DebugAbbrevOffset, type DebugInfoOffset, type DebugLineOffset } from './offsets';
 import { addressAt, strOffsetAt, stringAt } from './strings';
@@ -272,8 +273,27 @@ export class Unit {
     return this.rootCache;
   }
 
-  /** The DIE starting exactly at `offset`, or a ParseError when no DIE starts there. */
+  /** Whether the DIE tree has been parsed (shallow readers use the top-level index until then). */
+  get treeParsed(): boolean { return this.offs !== undefined; }
+
+  /**
+   * The DIE starting at `offset` (a reference's target). Before the tree is parsed the entry is
+   * decoded where it is, without the tree (a few references followed must not parse a unit).
+   */
   dieAt(offset: DebugInfoOffset): Die {
+    if (!this.offs && !this.treeError) {
+      const h = this.header;
+      if (offset < h.dieStart || offset >= h.end) throw new ParseError('.debug_info', offset, `offset is outside unit 0x${this.offset.toString(16)}`);
+      if (offset === h.dieStart) return this.root();
+      const e = this.decodeEntry(offset);
+      if (!e) throw new ParseError('.debug_info', offset, 'a null entry where a DIE was expected');
+      return new Die(this, offset, e.abbrev, e.attrs, -1);
+    }
+    return this.dieInTree(offset);
+  }
+
+  /** The DIE at `offset` in the parsed tree, or a ParseError when no DIE starts there. */
+  private dieInTree(offset: DebugInfoOffset): Die {
     this.parseTree();
     const offs = this.offs!;
     let lo = 0, hi = offs.length - 1;
@@ -296,7 +316,15 @@ export class Unit {
   /** @internal */ attrsOffsetAt(i: number): number { this.parseTree(); return this.offs![i] + this.codeLen[i]; }
   /** @internal */ indexOf(die: Die): number {
     if (die.index >= 0) return die.index;
-    return this.dieAt(die.offset).index;
+    return this.dieInTree(die.offset).index;
+  }
+  /** @internal the parent DIE: from the top-level index while the tree is not parsed. */
+  parentOf(die: Die): Die | undefined {
+    if (die.index < 0 && !this.offs) { const p = topLevelParent(die); if (p) return p; }
+    const i = this.indexOf(die);
+    if (i === 0) return undefined;
+    const p = this.parentIndex(i);
+    return p < 0 ? undefined : this.dieByIndex(p);
   }
   /** @internal */ parentIndex(i: number): number { this.parseTree(); return this.parents[i]; }
   /** @internal */ firstChildIndex(i: number): number {

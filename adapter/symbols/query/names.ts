@@ -4,6 +4,7 @@
 import { DW_AT, DW_FORM, DW_TAG } from '../dwarf/constants';
 import type { Die } from '../dwarf/die';
 import type { RawValue } from '../dwarf/form';
+import { entryDie, functionsAtTopLevel, topLevelOf } from '../dwarf/shallow';
 import type { Unit } from '../dwarf/unit';
 import type { SymbolFile } from '../symbolfile';
 
@@ -35,6 +36,7 @@ export class NameMatcher {
 
   /** Offsets of the unit's subprogram DIEs named like the query (declarations and abstract instances included). */
   subprograms(u: Unit): Set<number> {
+    if (!u.treeParsed && functionsAtTopLevel(u)) return this.topLevelSubprograms(u);
     const named = new Set<number>();
     const unnamed: number[] = [], hits: number[] = [];
     // Walks the flat tree by index: a Die is built only for the few that match (after the loop:
@@ -60,6 +62,42 @@ export class NameMatcher {
       if (this.qualified(d)) named.add(d.offset);
     }
     if (named.size) this.completions(u, unnamed, named);
+    return named;
+  }
+
+  /** subprograms() for a unit whose functions all sit at top level (C): no DIE tree. */
+  private topLevelSubprograms(u: Unit): Set<number> {
+    const t = topLevelOf(u);
+    const named = new Set<number>();
+    const unnamed: number[] = [], hits: number[] = [];
+    const str = this.sf.dwarf.sections.str, needle = this.needle, none = this.last === '';
+    for (let i = 0; i < t.offs.length; i++) {
+      const a = t.abbrevs[i];
+      if (a.tag !== DW_TAG.subprogram) continue;
+      const strp = u.fixedU32(a, t.attrs[i], DW_AT.name, DW_FORM.strp);
+      if (strp === -1) unnamed.push(i);
+      else if (strp !== undefined) { if (!none && str && str.equalsAt(strp, needle)) hits.push(i); }
+      else {
+        const r = u.rawAttr(a, t.attrs[i], DW_AT.name);
+        if (!r) unnamed.push(i);
+        else if (this.rawName(u, r.value)) hits.push(i);
+      }
+    }
+    for (const i of hits) {
+      const d = entryDie(u, t, i);
+      if (this.qualified(d)) named.add(d.offset);
+    }
+    if (!named.size) return named;
+    for (let pass = 0; pass < 2; pass++) {
+      for (const i of unnamed) {
+        const off = t.offs[i];
+        if (named.has(off)) continue;
+        for (const at of [DW_AT.specification, DW_AT.abstract_origin]) {
+          const v = u.rawAttr(t.abbrevs[i], t.attrs[i], at)?.value;
+          if (v?.kind === 'ref' && named.has(v.offset)) named.add(off);
+        }
+      }
+    }
     return named;
   }
 

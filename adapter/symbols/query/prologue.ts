@@ -2,7 +2,10 @@
 // DW_LNS_set_prologue_end first; GCC units with location lists are trusted as is (no skip);
 // otherwise amd64 prologue analysis (endbr64, push %rbp, mov %rsp,%rbp) then the next line
 // start; LLVM units without prologue_end use the line table (skip_prologue_using_sal).
+import type { Abbrev } from '../dwarf/abbrev';
 import { DW_AT, DW_FORM, DW_TAG } from '../dwarf/constants';
+import { topLevelOf } from '../dwarf/shallow';
+import { walkSubtree } from '../dwarf/toplevel';
 import type { Unit } from '../dwarf/unit';
 import type { FunctionInfo } from '../functions';
 import type { CuLineTable } from '../linetable';
@@ -30,16 +33,35 @@ export function locationsValid(u: Unit): boolean {
     v = false;
     if (isModernGcc(u.producer())) {
       // The form is in the abbreviation: checking the abbreviations the unit uses is enough.
-      v = u.usedAbbrevs().some(a => {
-        if (!LOC_TAGS.has(a.tag)) return false;
-        const at = a.tag === DW_TAG.subprogram ? DW_AT.frame_base : DW_AT.location;
-        const f = a.attrs.find(x => x.at === at)?.form;
-        return f === DW_FORM.sec_offset || f === DW_FORM.loclistx || f === DW_FORM.data4 || f === DW_FORM.data8;
-      });
+      v = u.treeParsed ? u.usedAbbrevs().some(hasLocationList) : usesAbbrevWithoutTree(u, hasLocationList);
     }
     locationsValidCache.set(u, v);
   }
   return v;
+}
+
+function hasLocationList(a: Abbrev): boolean {
+  if (!LOC_TAGS.has(a.tag)) return false;
+  const at = a.tag === DW_TAG.subprogram ? DW_AT.frame_base : DW_AT.location;
+  const f = a.attrs.find(x => x.at === at)?.form;
+  return f === DW_FORM.sec_offset || f === DW_FORM.loclistx || f === DW_FORM.data4 || f === DW_FORM.data8;
+}
+
+/**
+ * Whether a DIE of the unit uses an abbreviation `fits`, without the unit's tree: none in the
+ * table settles it; else the top-level DIEs, then subtrees one by one until one is found (at -O2
+ * the first function's locals already use location lists).
+ */
+function usesAbbrevWithoutTree(u: Unit, fits: (a: Abbrev) => boolean): boolean {
+  const codes = new Set(u.abbrevTable().all().filter(fits).map(a => a.code));
+  if (!codes.size) return false;
+  const t = topLevelOf(u);
+  if (t.abbrevs.some(a => codes.has(a.code))) return true;
+  for (let i = 0; i < t.offs.length; i++) {
+    if (!t.abbrevs[i].hasChildren || t.abbrevs[i].tag === DW_TAG.namespace) continue;
+    if (walkSubtree(u, t.bytes, t.offs[i], a => codes.has(a.code))) return true;
+  }
+  return false;
 }
 
 /** amd64_analyze_prologue + amd64_skip_prologue for GCC-style frames. */
