@@ -9,6 +9,7 @@ import { rspThread } from '../common/types';
 import { attachTarget } from './attach';
 import { BreakpointService } from './breakpoints/service';
 import { Inspector } from './inspect/inspector';
+import { clientColumns, type ClientColumns } from './inspect/completions';
 import { launchTarget } from './launch';
 import { ALL_CPUS_MODE, BREAKPOINT_HITS_REQUEST, BreakpointHitsResponseBody, cpuMode, ExoAttachArguments, ExoLaunchArguments } from './protocol';
 import { Runtime, RuntimeEvents, StoppedResult } from './runtime';
@@ -26,6 +27,7 @@ export class ExoDebugSession extends DebugSession {
   private readonly configured = new Promise<void>(r => { this.configDone = r; });
   private terminated = false;
   private linesStartAt1 = true;
+  private columns: ClientColumns = { columnsStartAt1: true };
 
   constructor() {
     super();
@@ -70,6 +72,7 @@ export class ExoDebugSession extends DebugSession {
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.linesStartAt1 = args.linesStartAt1 ?? true;
+    this.columns = clientColumns(args);
     response.body = {
       ...response.body,
       supportsConfigurationDoneRequest: true,
@@ -237,7 +240,7 @@ export class ExoDebugSession extends DebugSession {
   }
 
   protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
-    this.handle(response, async () => ({ targets: this.inspector ? await this.inspector.completions(args) : [] }));
+    this.handle(response, async () => ({ targets: this.inspector ? await this.inspector.completions(args, this.columns) : [] }));
   }
 
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
