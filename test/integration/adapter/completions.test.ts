@@ -34,7 +34,8 @@ describe('adapter: Debug Console completions (real QEMU + Exo-OS)', function () 
       const items = await complete(`1 + ${name}`);
       const it = items.find(i => i.label === name);
       assert.ok(it, `${name} missing from ${items.map(i => i.label).join(', ')}`);
-      assert.deepEqual([it.type, it.start, it.length], ['variable', 4, name.length]);
+      // `start` in the client's columns (columnsStartAt1: the fragment's 0-based offset 4 + 1).
+      assert.deepEqual([it.type, it.start, it.length], ['variable', 5, name.length]);
       const sorted = [...items].sort((x, y) => (x.sortText ?? '').localeCompare(y.sortText ?? ''));
       assert.equal(sorted[0].sortText?.[0], '0', 'a local sorts first');
     }
@@ -58,7 +59,7 @@ describe('adapter: Debug Console completions (real QEMU + Exo-OS)', function () 
     assert.deepEqual(await labels('EXO_CPUS[0].t'), ['timer_ticks', 'tlb_shootdowns']);
     assert.deepEqual(await labels('(&EXO_CPUS[2])->apic'), ['apic_id']);
     const f = (await complete('x + EXO_CPUS[1].is'))[0];
-    assert.deepEqual([f.label, f.type, f.start, f.length], ['is_bsp', 'field', 16, 2]);
+    assert.deepEqual([f.label, f.type, f.start, f.length], ['is_bsp', 'field', 17, 2]);
   });
 
   it('completes registers after `$`', async () => {
@@ -73,7 +74,7 @@ describe('adapter: Debug Console completions (real QEMU + Exo-OS)', function () 
     assert.ok((await labels('monitor inf')).includes('info'));
     assert.ok((await labels('monitor system_')).includes('system_reset'));
     const sub = await complete('monitor info tl');
-    assert.deepEqual(sub.map(i => [i.label, i.start, i.length]), [['tlb', 13, 2]]);
+    assert.deepEqual(sub.map(i => [i.label, i.start, i.length]), [['tlb', 14, 2]]);
     assert.match(sub[0].detail ?? '', /virtual to physical/);
     assert.ok((await labels('monitor info reg')).includes('registers'));
   });
