@@ -108,17 +108,19 @@ export class BreakpointService {
     if (kind !== 'data') this.rt.parts.loaded.warmAt?.(entries.flatMap(e => e.addresses));
     await this.rt.sites.sync();
     let i = 0;
-    return fresh.map(f => {
+    return Promise.all(fresh.map(async f => {
       if (!isEntry(f)) return f;
       const e = entries[i++];
       const failed = e.addresses.map(a => this.rt.sites.failures.get(`${e.siteKind}:${a.toString(16)}:${e.siteKind === 'sw' ? 1 : e.length}`)).find(Boolean);
       if (failed) return { id: e.id, verified: false, message: failed };
       const loc = kind === 'data' ? undefined : this.rt.symbols.lineAt(e.addresses[0]);
+      // As stack frames: /rustc/… (core, alloc) maps into rust-src of the same rustc, or comes
+      // without a path (deemphasized, the reason as origin) rather than a file that is not there.
       return {
         id: e.id, verified: true, instructionReference: hex(e.addresses[0]),
-        ...(loc ? { line: loc.line, source: { path: loc.file, name: loc.file.split('/').pop() } } : {}),
+        ...(loc ? { line: loc.line, source: await sourcePaths.source(loc.file) } : {}),
       };
-    });
+    }));
   }
 }
 

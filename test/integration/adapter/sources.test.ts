@@ -39,10 +39,13 @@ describe('adapter: sources on disk, /rustc mapped or marked (real QEMU + Exo-OS)
     }
   });
 
-  it('a stop inside core::fmt::write: its frames have no path (subtle), the kernel callers do', async () => {
+  it('a stop inside core::fmt::write: its frames (and its function breakpoint) have no path (subtle), the kernel callers do', async () => {
+    let bps: DebugProtocol.Breakpoint[] = [];
     await s.launch({}, [], async () => {
-      const r = await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'core::fmt::write' }] });
-      assert.equal(r.body.breakpoints[0].verified, true, r.body.breakpoints[0].message);
+      // exo::memory::cow::resolve runs only for user processes (no initrd here): never hit.
+      const r = await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'core::fmt::write' }, { name: 'exo::memory::cow::resolve' }] });
+      bps = r.body.breakpoints;
+      for (const b of bps) assert.equal(b.verified, true, b.message);
     });
     const stop = await s.nextStop();
     const st = await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, levels: 30 });
@@ -61,6 +64,12 @@ describe('adapter: sources on disk, /rustc mapped or marked (real QEMU + Exo-OS)
       assert.equal(top.presentationHint, 'subtle');
       assert.ok(top.line > 0, 'the line is still reported');
     }
+    // The function breakpoint's source is the one its stop shows: mapped, or no path to a missing file.
+    assert.deepEqual(bps[0].source, top.source);
+    assert.equal(bps[0].line, top.line);
+    const kernelBp = bps[1].source?.path ?? '';
+    assert.ok(kernelBp.startsWith(KERNEL_SRC) && fs.existsSync(kernelBp), `kernel function: ${kernelBp}`);
+    assert.match(fs.readFileSync(kernelBp, 'utf8').split('\n')[bps[1].line! - 1] ?? '', /\S/, 'its line exists');
     const kernel = frames.find(f => f.source?.path?.startsWith(KERNEL_SRC));
     assert.ok(kernel, `a kernel frame with its source: ${frames.map(f => f.name).join(' <- ')}`);
     assert.equal(kernel.presentationHint, 'normal');
