@@ -12,9 +12,6 @@ import { ClientColumns, CompletionFrame, CompletionIndex, consoleCompletions } f
 import { sourcePaths } from './sources';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
-import { describeFrame } from './stackView';
-import { StopRehearsal } from './warm';
-import { trace, traceSettled } from '../trace';
 import type { ValueNode } from '../../symbols/values/render';
 import type { IntegerFormat } from '../../symbols/values/format';
 
@@ -41,8 +38,6 @@ export class Inspector {
   private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
   private readonly completionIndex: CompletionIndex;
   private readonly sources = sourcePaths;
-  /** Stops at breakpoint sites played ahead while the VM runs toward them (warm.ts). */
-  private readonly rehearsal: StopRehearsal;
 
   constructor(private readonly rt: Runtime) {
     const file = rt.parts.loaded.file;
@@ -60,20 +55,6 @@ export class Inspector {
       if (!caller) return undefined;
       return { returnAddress: caller.pc, cfa: caller.regs.get('rsp') ?? caller.cfa ?? 0n };
     };
-    this.rehearsal = new StopRehearsal({
-      frames: rt.parts.loaded.frames, vars: this.vars, symbols: rt.symbols, sources: this.sources,
-      thread: () => rt.lastThread, allowed: () => rt.freeRunning,
-    });
-    rt.onResume = () => this.rehearseSites();
-  }
-
-  /** On each continue: rehearse a stop at every code breakpoint (the first run, before any is
-   *  set, at the kernel's main function: that compiles the code every stop runs). */
-  private rehearseSites(): void {
-    const pcs = this.rt.table.all().filter(e => e.siteKind === 'sw').flatMap(e => e.addresses);
-    const main = this.rt.parts.loaded.mainPc?.();
-    this.rehearsal.rehearse(main === undefined ? pcs : [main, ...pcs]);
-    this.rehearsal.kick();
   }
 
   /** Called on every stop: frames and variable handles refer to the previous state. */
@@ -91,24 +72,18 @@ export class Inspector {
   /** Starts unwinding and the top frame's scope right at a stop, while the client is still
    *  asking for threads: the stackTrace/scopes that follow find them ready. */
   prefetch(thread: RspThreadId): void {
-    // The stack page near rsp first: its round trip overlaps the unwinder's first CFI lookups.
-    this.rt.rsp.readRegisters(thread).then(regs => {
-      const sp = regs.get('rsp');
-      if (sp !== undefined) this.rt.rsp.readVirtual(thread, virt(sp), 8).catch(() => { /* the unwinder reads again */ });
-    }, () => { /* idem */ });
-    traceSettled('prefetch frames', this.framesOf(thread)).catch(() => { /* reported when really asked */ });
+    this.framesOf(thread).catch(() => { /* reported when really asked */ });
     const fs = this.frameScope(thread, 0);
     if (fs) {
       // The Variables view asks for both right after the stop: render them in the meantime,
       // unless the VM is asked to run first (a quick next): then the reads stop, and the CPU
-      // goes to the step (the next stop drops what was rendered). One event-loop turn first:
-      // a stackTrace that came in meanwhile is answered before the rendering starts.
+      // goes to the step (the next stop drops what was rendered).
       const runs = this.rt.runs;
-      fs.then(f => new Promise<FrameScope>(resolve => setImmediate(() => resolve(f)))).then(f => {
+      fs.then(f => {
         const read = f.state.readMemory;
         const g: FrameScope = { ...f, state: { ...f.state, readMemory: (a, n) => (this.rt.runs === runs ? read(a, n) : Promise.reject(new ExoError('user', 'The VM ran since this stop.'))) } };
-        traceSettled('prefetch params', this.frameNodes(thread, 0, g, 'params')).catch(() => { /* idem */ });
-        traceSettled('prefetch locals', this.frameNodes(thread, 0, g, 'locals')).catch(() => { /* idem */ });
+        this.frameNodes(thread, 0, g, 'params');
+        this.frameNodes(thread, 0, g, 'locals');
       }).catch(() => { /* idem */ });
     }
   }
@@ -156,13 +131,7 @@ export class Inspector {
         const lenient = (addr: bigint, len: number) => read(addr, len).catch(() => undefined);
         const build = this.rt.parts.loaded.frames;
         if (!build) return framePointerFrames(regs, lenient);
-        try {
-          const r = await build(regs, read);
-          if (process.env.EXO_REUNWIND) {
-            for (let k = 0; k < 8; k++) { const t0 = process.hrtime.bigint(); await build(regs, read); trace()?.line(`reunwind ${k} ${Number(process.hrtime.bigint() - t0) / 1e6}`); }
-          }
-          return r;
-        } catch { return framePointerFrames(regs, lenient); }
+        try { return await build(regs, read); } catch { return framePointerFrames(regs, lenient); }
       })();
       p.catch(() => this.frames.delete(thread));
       this.frames.set(thread, p);
@@ -180,7 +149,23 @@ export class Inspector {
       const f = frames[i];
       const id = this.nextHandle++;
       this.frameHandles.set(id, { thread, index: i, frame: f });
-      out.push({ id, ...await describeFrame(f, this.rt.symbols, this.sources) });
+      // Return addresses point after the call: the call's line, as gdb does (f.lookupPc).
+      const lookupPc = f.lookupPc;
+      const line = f.file ? { file: f.file, line: f.line ?? 0, column: f.column } : this.rt.symbols.lineAt(lookupPc);
+      // As gdb, a caller's symbol is looked up at pc - 1 (its call may end the function).
+      const sym = this.rt.symbols.symbolAt(lookupPc);
+      // Without debug info, the ELF symbol's name as gdb's bt shows it (the pc is beside it).
+      let name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? sym?.name ?? hex(f.pc);
+      if (f.interruptEntry) name = `<interrupt entry: ${name}>`;
+      // Sources not on disk (e.g. /rustc/… without rust-src) come without a path: nothing to open.
+      const source = line ? await this.sources.source(line.file) : undefined;
+      out.push({
+        id, name,
+        line: line?.line ?? 0, column: line?.column ?? 0,
+        source,
+        instructionPointerReference: hex(f.pc),
+        presentationHint: f.interruptEntry ? 'label' : source?.path ? 'normal' : 'subtle',
+      });
     }
     return { stackFrames: out, totalFrames: frames.length };
   }
