@@ -58,8 +58,9 @@ describe('adapter: inspection and restart (real QEMU + Exo-OS)', function () {
       const mon = await s.dc.evaluateRequest({ expression: 'monitor info cpus', context: 'repl' });
       assert.equal(mon.body.result.split('\n').filter(l => /CPU #\d/.test(l)).length, 4);
       const comp = await s.dc.completionsRequest({ text: '$ri', column: 4 });
+      // start counts in the client's columns (columnsStartAt1): 1-based.
       const applied = comp.body.targets.map(c => {
-        const start = c.start ?? 3, len = c.length ?? 0;
+        const start = (c.start ?? 4) - 1, len = c.length ?? 0;
         return '$ri'.slice(0, start) + (c.text ?? c.label) + '$ri'.slice(start + len);
       });
       assert.ok(applied.includes('$rip'), JSON.stringify(comp.body.targets));
