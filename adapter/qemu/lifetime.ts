@@ -8,6 +8,8 @@ import type { Logger } from '../common/log';
 
 /** Our temp dirs are `<tmpdir>/exo-qemu-XXXXXX`, holding qmp.sock and qemu.pid. */
 export const TEMP_PREFIX = 'exo-qemu-';
+/** Dirs younger than this are never swept: their QEMU may be starting. */
+const STALE_MIN_AGE_MS = 60_000;
 
 interface Tracked { pid: number; tmpDir: string }
 const live = new Map<number, Tracked>();
@@ -107,6 +109,8 @@ export function sweepStaleTempDirs(log?: Logger, root = os.tmpdir()): string[] {
       if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
       const pid = Number(fs.readFileSync(path.join(dir, 'qemu.pid'), 'utf8'));
       if (!Number.isInteger(pid) || pid <= 0 || live.has(pid)) continue;
+      // A young dir may belong to a QEMU being started right now by another adapter.
+      if (Date.now() - st.mtimeMs < STALE_MIN_AGE_MS) continue;
       if (processMentions(pid, dir)) continue;
       fs.rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
@@ -116,9 +120,10 @@ export function sweepStaleTempDirs(log?: Logger, root = os.tmpdir()): string[] {
   return removed;
 }
 
+/** Whether process `pid` may still own `text`'s dir: its command line names it, or it exists
+ *  but its command line cannot be read right now (empty while it execs QEMU from setpriv). */
 function processMentions(pid: number, text: string): boolean {
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmd.includes(text);
-  } catch { return false; }
+  let cmd: string;
+  try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return false; }
+  return cmd.length === 0 || cmd.includes(text);
 }

@@ -24,12 +24,14 @@ describe('qemu/lifetime', () => {
     assert.deepEqual(wrapForParentDeath('/usr/bin/qemu', ['-S'], false), { cmd: '/usr/bin/qemu', argv: ['-S'], guarded: false });
   });
 
-  it('sweeps temp dirs whose QEMU is gone and keeps those of live ones', async () => {
-    const mk = (suffix: string, pid: number | undefined) => {
+  it('sweeps old temp dirs whose QEMU is gone and keeps those of live or just-started ones', async () => {
+    const mk = (suffix: string, pid: number | undefined, young = false) => {
       const d = path.join(root, TEMP_PREFIX + suffix);
       fs.mkdirSync(d, { mode: 0o700 });
       fs.writeFileSync(path.join(d, 'qmp.sock'), '');
       if (pid !== undefined) fs.writeFileSync(path.join(d, 'qemu.pid'), String(pid));
+      const old = (Date.now() - 5 * 60_000) / 1000;
+      if (!young) fs.utimesSync(d, old, old);
       return d;
     };
     const deadPid = spawnSync('true').pid!;
@@ -41,11 +43,12 @@ describe('qemu/lifetime', () => {
       await new Promise(r => holder.once('spawn', r));
       mk('live01', holder.pid);
       const noPid = mk('nopid1', undefined);          // launch in progress: keep
+      const young = mk('young1', deadPid, true);      // just created: its QEMU may be starting
       const other = path.join(root, 'exo-qemutest-abcdef');
       fs.mkdirSync(other);
       const removed = sweepStaleTempDirs(undefined, root).sort();
       assert.deepEqual(removed, [dead, reused].sort());
-      for (const d of [liveDir, noPid, other]) assert.ok(fs.existsSync(d), d);
+      for (const d of [liveDir, noPid, other, young]) assert.ok(fs.existsSync(d), d);
     } finally {
       holder.kill('SIGKILL');
     }
