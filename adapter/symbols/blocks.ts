@@ -6,7 +6,7 @@ import { DW_TAG } from './dwarf/constants';
 import { Die } from './dwarf/die';
 import { infoOffset } from './dwarf/offsets';
 import type { PcRange } from './dwarf/ranges';
-import { walkSubtree } from './dwarf/toplevel';
+import { walkSubtree, type SubtreeVisitor } from './dwarf/toplevel';
 import type { Unit } from './dwarf/unit';
 
 export interface Block {
@@ -30,24 +30,26 @@ export function liveRanges(rs: PcRange[], hasSectionAtZero: boolean): PcRange[] 
 }
 
 /** A function's subtree as flat columns: only the nesting DIEs are kept as nodes. */
-class Subtree {
+class Subtree implements SubtreeVisitor {
   readonly offs: number[] = [];
   readonly attrs: number[] = [];
   readonly abbrevs: Abbrev[] = [];
   readonly parents: number[] = [];
   /** Whether a lexical block (node) has a child that declares something. */
   readonly declares: boolean[] = [];
+  /** Node of each depth of the walk, -1 for DIEs that are not nodes. */
+  private readonly stack: number[] = [];
 
-  constructor(unit: Unit, fn: Die) {
-    const stack: number[] = []; // node of each depth, -1 for DIEs that are not nodes
-    walkSubtree(unit, unit.cursorAt(unit.offset), fn.offset, (a, off, attrs, depth) => {
-      stack.length = depth;
-      const parent = depth ? stack[depth - 1] : -1;
-      if (depth > 0 && parent >= 0 && !NOT_DECLS.has(a.tag)) this.declares[parent] = true;
-      if (depth > 0 && (parent < 0 || !NESTING.has(a.tag))) { stack.push(-1); return; }
-      this.offs.push(off); this.attrs.push(attrs); this.abbrevs.push(a); this.parents.push(parent); this.declares.push(false);
-      stack.push(this.offs.length - 1);
-    });
+  constructor(unit: Unit, fn: Die) { walkSubtree(unit, unit.cursorAt(unit.offset), fn.offset, this); }
+
+  visit(a: Abbrev, off: number, attrs: number, depth: number): void {
+    const stack = this.stack;
+    stack.length = depth;
+    const parent = depth ? stack[depth - 1] : -1;
+    if (depth > 0 && parent >= 0 && !NOT_DECLS.has(a.tag)) this.declares[parent] = true;
+    if (depth > 0 && (parent < 0 || !NESTING.has(a.tag))) { stack.push(-1); return; }
+    this.offs.push(off); this.attrs.push(attrs); this.abbrevs.push(a); this.parents.push(parent); this.declares.push(false);
+    stack.push(this.offs.length - 1);
   }
 
   die(unit: Unit, i: number): Die { return new Die(unit, infoOffset(this.offs[i]), this.abbrevs[i], this.attrs[i], -1); }

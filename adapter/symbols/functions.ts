@@ -8,7 +8,7 @@ import { Die } from './dwarf/die';
 import { infoOffset } from './dwarf/offsets';
 import type { PcRange } from './dwarf/ranges';
 import { entryDie, entryHolding, functionsAtTopLevel, topLevelOf } from './dwarf/shallow';
-import { walkSubtree } from './dwarf/toplevel';
+import { walkSubtree, type SubtreeVisitor } from './dwarf/toplevel';
 import type { Unit } from './dwarf/unit';
 
 export { liveRanges, type Block };
@@ -133,15 +133,20 @@ function inlinedByBytes(u: Unit, origins: ReadonlySet<number>): Die[] {
       if (e >= 0) entries.add(e);
     }
   }
-  const out: Die[] = [];
-  for (const e of [...entries].sort((a, b) => a - b)) {
-    walkSubtree(u, c, t.offs[e], (a, off, attrs) => {
-      if (a.tag !== DW_TAG.inlined_subroutine) return;
-      const ref4 = u.fixedU32(a, attrs, DW_AT.abstract_origin, DW_FORM.ref4);
-      if (ref4 !== undefined && ref4 >= 0 && origins.has(u.offset + ref4)) out.push(new Die(u, infoOffset(off), a, attrs, -1));
-    });
+  const found = new InlinedFinder(u, origins);
+  for (const e of [...entries].sort((a, b) => a - b)) walkSubtree(u, c, t.offs[e], found);
+  return found.out;
+}
+
+/** Collects the inlined subroutines of a subtree walk whose origin is in `origins`. */
+class InlinedFinder implements SubtreeVisitor {
+  readonly out: Die[] = [];
+  constructor(private readonly u: Unit, private readonly origins: ReadonlySet<number>) {}
+  visit(a: Abbrev, off: number, attrs: number): void {
+    if (a.tag !== DW_TAG.inlined_subroutine) return;
+    const u = this.u, ref4 = u.fixedU32(a, attrs, DW_AT.abstract_origin, DW_FORM.ref4);
+    if (ref4 !== undefined && ref4 >= 0 && this.origins.has(u.offset + ref4)) this.out.push(new Die(u, infoOffset(off), a, attrs, -1));
   }
-  return out;
 }
 
 /** Indices of the unit's subprogram DIEs with an address (low_pc or ranges). */

@@ -26,8 +26,9 @@ export class SubfileTable {
   n = 0;
   /** @internal set once the table is in its CuLineTable's `subfiles` (creation order matters). */
   listed = false;
-  /** @param cap expected entries (the rows naming the file bound them): no regrowth, no copies. */
-  constructor(readonly path: string, readonly base: bigint, cap = 16) {
+  /** @param base what pcs are offsets from (set once the unit's lowest address is known)
+   *  @param cap expected entries */
+  constructor(readonly path: string, public base: bigint, cap = 16) {
     cap = Math.max(1, cap);
     this.pcs = new Float64Array(cap); this.lines = new Uint32Array(cap); this.flags = new Uint8Array(cap);
   }
@@ -67,28 +68,27 @@ export class CuLineTable {
   /** Addresses in tables are offsets from this (the lowest sequence start, as a signed 64-bit
    *  value: a kernel unit may span the low boot code and the higher half, 2^64 apart unsigned). */
   readonly base: bigint;
-  private readonly seqs: LineSequence[];
+  /** Tables by file register: dense (growing a holey array changed its map under V8's optimized
+   *  addSequence, a deopt per unit); registers past the header's files go through `extra`. */
   private readonly byFileIndex: (SubfileTable | undefined)[];
+  private readonly extra = new Map<number, SubfileTable>();
   /** Tables by path; one joins `subfiles` when its first entry is recorded (gdb's creation order). */
   private readonly known = new Map<string, SubfileTable>();
-  /** Capacity for each path's table (from row counts). */
-  private readonly expected: Map<string, number>;
+  /** What offsets are taken from while the sequences stream in (the first one's start). */
+  private firstStart = 0n;
+  private low: bigint | undefined;
 
   /**
    * @param primary the unit's main source file (comp_dir/DW_AT_name): gdb lists its table first,
    *   the others in reverse order of creation.
    */
-  constructor(readonly program: LineProgram, hasSectionAtZero: boolean, primary?: string) {
-    this.seqs = program.columns().filter(s => s.delta.length > 0 && (hasSectionAtZero || s.start !== 0n || s.delta[0] !== 0));
-    let base: bigint | undefined;
-    for (const s of this.seqs) { const st = BigInt.asIntN(64, s.start); if (base === undefined || st < base) base = st; }
-    this.base = base ?? 0n;
-    const { expected, files } = capacities(program, this.seqs);
-    this.expected = expected;
-    // Dense from the start: growing a holey array of tables changed its map under V8's
-    // optimized addSequence (a deopt per unit).
-    this.byFileIndex = new Array<SubfileTable | undefined>(files).fill(undefined);
-    for (const seq of this.seqs) this.addSequence(seq);
+  constructor(readonly program: LineProgram, private readonly hasSectionAtZero: boolean, primary?: string) {
+    this.byFileIndex = new Array<SubfileTable | undefined>(program.files.length).fill(undefined);
+    // Sequences stream from the program (no row columns kept): offsets are taken from the first
+    // start and moved to the lowest one at the end.
+    program.eachSequence(this);
+    this.base = this.low ?? 0n;
+    const shift = Number(this.firstStart - this.base);
     const order = [...this.subfiles.keys()].reverse();
     const pi = primary === undefined ? -1 : order.indexOf(primary);
     if (pi > 0) { order.splice(pi, 1); order.unshift(primary!); }
@@ -96,9 +96,21 @@ export class CuLineTable {
     this.subfiles.clear();
     for (const k of order) {
       const t = tables.get(k)!;
-      if (t.length) this.subfiles.set(k, sortTable(t.finish()));
+      if (!t.length) continue;
+      t.finish();
+      if (shift) shiftPcs(t.pcs, shift);
+      t.base = this.base;
+      this.subfiles.set(k, sortTable(t));
     }
-    this.seqs.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  }
+
+  /** @internal SequenceSink: one sequence of the program, in order. */
+  sequence(q: LineSequence): void {
+    if (!keepSequence(q, this.hasSectionAtZero)) return;
+    const st = BigInt.asIntN(64, q.start);
+    if (this.low === undefined) this.firstStart = st;
+    if (this.low === undefined || st < this.low) this.low = st;
+    this.addSequence(q);
   }
 
   /** gdb's buildsym record_line: an end marker (line 0) deletes entries at its pc. */
@@ -119,20 +131,20 @@ export class CuLineTable {
 
   /** The subfile of a row's file register (cached per register: rows compare tables, not paths). */
   private subfileOf(file: number): SubfileTable {
-    let t = this.byFileIndex[file];
+    let t = file < this.byFileIndex.length ? this.byFileIndex[file] : this.extra.get(file);
     if (!t) {
       const fe = this.program.file(file);
       const path = fe ? fe.path : `<file ${file}>`;
       t = this.known.get(path);
-      if (!t) { t = new SubfileTable(path, this.base, this.expected.get(path)); this.known.set(path, t); }
-      this.byFileIndex[file] = t;
+      if (!t) { t = new SubfileTable(path, this.firstStart, 64); this.known.set(path, t); }
+      if (file < this.byFileIndex.length) this.byFileIndex[file] = t; else this.extra.set(file, t);
     }
     return t;
   }
 
   /** gdb's lnp_state_machine::record_line over one sequence. */
   private addSequence(q: LineSequence): void {
-    const off = Number(BigInt.asIntN(64, q.start) - this.base);
+    const off = Number(BigInt.asIntN(64, q.start) - this.firstStart);
     let lastFile: SubfileTable | undefined;
     let lastLine = 0;
     let lastAddress: number | undefined;
@@ -204,7 +216,9 @@ export class CuLineTable {
 
   /** The raw row covering pc (for the column), if any sequence covers it. */
   rowAt(pc: bigint): LineRow | undefined {
-    for (const q of this.seqs) {
+    // The rows themselves are not kept by the table: the program's columns (run once) serve.
+    for (const q of this.program.columns()) {
+      if (!keepSequence(q, this.hasSectionAtZero)) continue;
       const n = q.delta.length;
       const rel = pc - q.start;
       if (rel < BigInt(q.delta[0]) || rel >= BigInt(q.delta[n - 1])) continue;
@@ -225,31 +239,14 @@ export class CuLineTable {
   files(): string[] { return [...this.subfiles.keys()]; }
 }
 
-/**
- * Capacity of each path's table from the rows per file register: an entry per row at most, plus
- * end markers (one per switch away from the file, per sequence end); rarely more than a quarter
- * more, else push grows. (Counting is its own function: V8 optimizes the loop alone.)
- */
-function capacities(program: LineProgram, seqs: LineSequence[]): { expected: Map<string, number>; files: number } {
-  const rows = rowsPerFile(seqs);
-  const out = new Map<string, number>();
-  for (let f = 0; f < rows.length; f++) {
-    const n = rows[f];
-    if (!n) continue;
-    const fe = program.file(f);
-    const path = fe ? fe.path : `<file ${f}>`;
-    out.set(path, (out.get(path) ?? 0) + n + (n >> 2) + seqs.length);
-  }
-  return { expected: out, files: rows.length };
+/** Sequences gdb keeps: not empty, and not at address 0 (GC'd code) unless something lives there. */
+function keepSequence(q: LineSequence, hasSectionAtZero: boolean): boolean {
+  return q.delta.length > 0 && (hasSectionAtZero || q.start !== 0n || q.delta[0] !== 0);
 }
 
-function rowsPerFile(seqs: LineSequence[]): Uint32Array {
-  let max = 0;
-  for (const q of seqs) for (let i = 0; i < q.file.length; i++) if (q.file[i] > max) max = q.file[i];
-  // A corrupt file register can be huge: count those apart rather than allocate for them.
-  const rows = new Uint32Array(Math.min(max, 65535) + 1);
-  for (const q of seqs) for (let i = 0; i < q.file.length; i++) { const f = q.file[i]; if (f < rows.length) rows[f]++; }
-  return rows;
+/** Moves offsets taken from the first sequence's start to offsets from the lowest one. */
+function shiftPcs(p: Float64Array, shift: number): void {
+  for (let i = 0; i < p.length; i++) p[i] += shift;
 }
 
 /**

@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import { ByteCursor, ParseError } from '../../common/cursor';
 import type { Section, SectionWindow } from '../elf/section';
 import { DW_FORM, DW_LNCT, DW_LNE, DW_LNS } from './constants';
-import { readValue, skipValue, type FormContext } from './form';
+import { readValue, type FormContext } from './form';
 import type { DebugLineOffset } from './offsets';
 import type { DwarfSections } from './sections';
 import { stringAt } from './strings';
@@ -112,7 +112,7 @@ export interface LineSequence {
  * the version field; the rows are read by run()), where the rows start and where it ends. With
  * `win` the header bytes come from a front-to-back window (scans that keep nothing of them).
  */
-function openProgram(sec: Section, offset: number, win?: SectionWindow) {
+export function openProgram(sec: Section, offset: number, win?: SectionWindow) {
   const peek = Math.min(sec.size - offset, 24);
   const hc = win ? new ByteCursor(win.bytes(offset, peek), sec.name, 0, peek, offset) : sec.cursor(offset, peek);
   let length: number = hc.u32(), offSize: 4 | 8 = 4;
@@ -154,6 +154,12 @@ class RowColumns {
     };
   }
 }
+
+/** Receives a program's sequences one by one (an object, not a closure: one call target for V8). */
+export interface SequenceSink { sequence(q: LineSequence): void }
+
+/** Rows of the sequence being streamed (eachSequence): one buffer, grown to the longest sequence. */
+let scratch: RowColumns | undefined;
 
 export class LineProgram {
   private seqs: LineSequence[] | undefined;
@@ -258,6 +264,17 @@ export class LineProgram {
     return this.seqs;
   }
 
+  /**
+   * Runs the program and hands each sequence to `sink`, in order, in a scratch the next sequence
+   * reuses (nothing per program is kept: a caller building its own tables needs no copy of every
+   * row, and fresh memory is what costs). Served from the columns when they exist.
+   */
+  eachSequence(sink: SequenceSink): void {
+    if (this.seqs) { for (const q of this.seqs) sink.sequence(q); return; }
+    if (this.seqError) throw this.seqError;
+    this.run(sink);
+  }
+
   /** Rows as objects (convenient, allocates: prefer columns() on hot paths). */
   sequences(): LineRow[][] {
     return this.columns().map(q => Array.from(q.delta, (d, i) => ({
@@ -268,13 +285,15 @@ export class LineProgram {
     })));
   }
 
-  private run(): LineSequence[] {
+  private run(sink?: SequenceSink): LineSequence[] {
     const p = this.p;
-    const c: ByteCursor = this.sec.cursor(this.progStart, this.progEnd - this.progStart);
+    const len = this.progEnd - this.progStart;
+    // Streamed: the bytes through the section's reused buffer, the rows in the shared scratch.
+    const c: ByteCursor = sink ? new ByteCursor(this.sec.transient(this.progStart, len), this.sec.name, 0, len, this.progStart) : this.sec.cursor(this.progStart, len);
     const bytes = c.bytes, end = c.end;
     // Rows take ~3-4 bytes each in a vmlinux (1 at best): start near the expected count and
     // double when needed (capacity is zero-filled memory: over-allocating costs time).
-    const rows = new RowColumns(Math.max(16, Math.ceil((end - c.pos) / 3)));
+    const rows = sink ? (scratch ??= new RowColumns(4096)) : new RowColumns(Math.max(16, Math.ceil((end - c.pos) / 3)));
     let { delta: rDelta, file: rFile, line: rLine, column: rColumn, flags: rFlags, disc: rDisc, opIndex: rOp } = rows;
     const seqs: LineSequence[] = [];
     const { minInst, maxOps, lineBase, lineRange, opcodeBase, defaultIsStmt } = p;
@@ -394,92 +413,13 @@ export class LineProgram {
       n++;
       bb = pe = eb = false; disc = 0;
       if (endRow) {
-        seqs.push(rows.sequence(start, seqFrom, n));
+        if (sink) { sink.sequence(rows.sequence(start, seqFrom, n)); n = 0; } else seqs.push(rows.sequence(start, seqFrom, n));
         seqFrom = n; start = 0n; startHi = 0; startLo = 0;
         delta = 0; opIndex = 0; file = 1; line = 1; column = 0; isStmt = defaultIsStmt; disc = 0; based = false;
       }
     }
     rows.n = n;
-    if (n > seqFrom) seqs.push(rows.sequence(start, seqFrom, n)); // a missing end_sequence: keep what we have
+    if (n > seqFrom) { const q = rows.sequence(start, seqFrom, n); if (sink) sink.sequence(q); else seqs.push(q); } // a missing end_sequence: keep what we have
     return seqs;
   }
-}
-
-/**
- * File names of the program at `offset`, read without building the program: `.debug_line_str`
- * offsets (DWARF 5 line_strp paths) or strings, plus where the next program starts. Used to
- * index every program of a large binary cheaply.
- */
-/** Growable list of numbers for scans (reused across programs: no array per program). */
-export class NumberList {
-  a: Float64Array;
-  n = 0;
-  constructor(cap = 256) { this.a = new Float64Array(cap); }
-  push(v: number): void {
-    if (this.n === this.a.length) { const g = new Float64Array(this.a.length * 2); g.set(this.a); this.a = g; }
-    this.a[this.n++] = v;
-  }
-  toArray(): number[] { return Array.from(this.a.subarray(0, this.n)); }
-}
-
-/** Appends the paths of `count` (line_strp u32, udata) entries; false, with nothing read, when
- *  they would run past the header (the general loop then reports where). */
-function gccPaths(c: ByteCursor, count: number, refs: NumberList): boolean {
-  const b = c.bytes, end = c.end, n0 = refs.n;
-  let p = c.pos;
-  for (let i = 0; i < count; i++) {
-    if (p + 5 > end) { refs.n = n0; return false; }
-    refs.push((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
-    p += 4;
-    while (p < end && (b[p] & 0x80) !== 0) p++;
-    p++;
-  }
-  if (p > end) { refs.n = n0; return false; }
-  c.pos = p;
-  return true;
-}
-
-export function scanFileNames(sec: Section, offset: number, win?: SectionWindow, refsInto?: NumberList): { end: number; refs: NumberList; names: string[] } {
-  const { c, end, offSize, version } = openProgram(sec, offset, win);
-  let addressSize = 8;
-  if (version >= 5) { addressSize = c.u8(); c.u8(); }
-  if (offSize === 4) c.u32(); else c.u64();
-  c.skip(version >= 4 ? 5 : 4);
-  const opcodeBase = c.u8();
-  c.skip(Math.max(0, opcodeBase - 1));
-  // `refsInto`: a caller's list the refs are appended to (one list for every program).
-  const refs = refsInto ?? new NumberList(), names: string[] = [];
-  if (version >= 5) {
-    const fc: FormContext = { version, addressSize, offsetSize: offSize, offset: 0 };
-    const table = (keep: boolean) => {
-      const n = c.u8();
-      const fmt: number[] = [];
-      for (let i = 0; i < n; i++) fmt.push(c.ulebNum(0xffff, 'content type'), c.ulebNum(0xffff, 'form'));
-      const count = c.ulebNum(c.remaining, 'entry count');
-      // GCC's file table (path as a 4-byte line_strp, then a directory index) in one tight loop.
-      if (keep && offSize === 4 && n === 2 && fmt[0] === DW_LNCT.path && fmt[1] === DW_FORM.line_strp && fmt[3] === DW_FORM.udata && gccPaths(c, count, refs)) return;
-      for (let i = 0; i < count; i++) {
-        for (let k = 0; k < fmt.length; k += 2) {
-          const type = fmt[k], form = fmt[k + 1];
-          if (form === DW_FORM.line_strp) { const o = offSize === 4 ? c.u32() : Number(c.u64()); if (keep && type === DW_LNCT.path) refs.push(o); continue; }
-          if (form === DW_FORM.udata) { c.ulebNum(0xffffffff, 'value'); continue; }
-          if (form === DW_FORM.data16) { c.skip(16); continue; } // MD5: one per file, never needed here
-          if (!(keep && type === DW_LNCT.path)) { skipValue(c, form, fc); continue; }
-          const v = readValue(c, form, fc);
-          if (v.kind === 'string') names.push(v.value);
-        }
-      }
-    };
-    table(false);
-    table(true);
-  } else {
-    for (;;) { const d = c.cstr(); if (d === '') break; }
-    for (;;) {
-      const name = c.cstr();
-      if (name === '') break;
-      names.push(name);
-      c.uleb(); c.uleb(); c.uleb();
-    }
-  }
-  return { end, refs, names };
 }

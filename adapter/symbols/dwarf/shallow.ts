@@ -6,7 +6,7 @@ import type { Abbrev } from './abbrev';
 import { DW_LANG, DW_TAG } from './constants';
 import { Die } from './die';
 import { infoOffset } from './offsets';
-import { scanTopLevel } from './toplevel';
+import { scanTopLevel, type TopLevelVisitor } from './toplevel';
 import type { Unit } from './unit';
 
 export interface TopLevelIndex {
@@ -33,22 +33,31 @@ export function functionsAtTopLevel(u: Unit): boolean {
   try { const l = u.language(); return l !== undefined && C_LANGS.has(l); } catch { return false; }
 }
 
+/** Builds the index's columns while scanTopLevel runs (one class: one call target for V8). */
+class Collector implements TopLevelVisitor {
+  readonly descend = DESCEND;
+  readonly offs: number[] = [];
+  readonly attrs: number[] = [];
+  readonly abbrevs: Abbrev[] = [];
+  readonly parents: number[] = [];
+  /** Entries of the namespaces enclosing the current depth. */
+  private readonly open: number[] = [];
+  visit(a: Abbrev, dieOffset: number, attrsOffset: number, _c: ByteCursor, depth: number): void {
+    this.open.length = depth - 1;
+    this.parents.push(depth > 1 ? this.open[depth - 2] : -1);
+    this.offs.push(dieOffset); this.attrs.push(attrsOffset); this.abbrevs.push(a);
+    if (a.hasChildren && DESCEND.has(a.tag)) this.open[depth - 1] = this.offs.length - 1;
+  }
+}
+
 /** The unit's top-level DIE index, built on first use (throws a ParseError on bad input). */
 export function topLevelOf(u: Unit): TopLevelIndex {
   let idx = indexes.get(u);
   if (idx) return idx;
   const bytes = u.cursorAt(u.offset);
-  const offs: number[] = [], attrs: number[] = [], abbrevs: Abbrev[] = [], parents: number[] = [];
-  const open: number[] = []; // entries of the namespaces enclosing the current depth
-  scanTopLevel(u, bytes, {
-    descend: DESCEND,
-    visit(a, dieOffset, attrsOffset, _c, depth) {
-      open.length = depth - 1;
-      parents.push(depth > 1 ? open[depth - 2] : -1);
-      offs.push(dieOffset); attrs.push(attrsOffset); abbrevs.push(a);
-      if (a.hasChildren && DESCEND.has(a.tag)) open[depth - 1] = offs.length - 1;
-    },
-  });
+  const col = new Collector();
+  scanTopLevel(u, bytes, col);
+  const { offs, attrs, abbrevs, parents } = col;
   idx = { offs, attrs, abbrevs, parents, bytes };
   indexes.set(u, idx);
   return idx;

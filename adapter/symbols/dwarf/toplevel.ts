@@ -91,10 +91,15 @@ export function scanTopLevel(u: Unit, c: ByteCursor, v: TopLevelVisitor): void {
 
 /**
  * Walks the DIE at section offset `start` and its whole subtree (to its null entry), calling
- * `visit` for each with its depth (0 = the DIE itself). `visit` returning true stops the walk.
+ * `v.visit` for each with its depth (0 = the DIE itself); returning true stops the walk (a
+ * visitor object rather than a closure: one call target per kind of walk for V8).
  * `c` covers the whole unit (base = the unit's section offset). Returns whether it was stopped.
  */
-export function walkSubtree(u: Unit, c: ByteCursor, start: number, visit: (a: Abbrev, dieOffset: number, attrsOffset: number, depth: number) => boolean | void): boolean {
+export interface SubtreeVisitor {
+  visit(a: Abbrev, dieOffset: number, attrsOffset: number, depth: number): boolean | void;
+}
+
+export function walkSubtree(u: Unit, c: ByteCursor, start: number, v: SubtreeVisitor): boolean {
   const h = u.header, table = u.abbrevTable();
   const b = c.bytes, end = c.end, base = c.base;
   let pos = start - base, depth = 0;
@@ -110,7 +115,7 @@ export function walkSubtree(u: Unit, c: ByteCursor, start: number, visit: (a: Ab
     }
     const a = table.get(code);
     if (!a) throw c.error(`abbreviation code ${code} is not in the table at .debug_abbrev+0x${h.abbrevOffset.toString(16)}`, at);
-    if (visit(a, base + at, base + pos, depth) === true) return true;
+    if (v.visit(a, base + at, base + pos, depth) === true) return true;
     const lay = layoutOf(a, h);
     pos = lay.fixed >= 0 ? pos + lay.fixed : skipAttrs(c, pos, lay.plan, h);
     if (pos > end) throw new ParseError('.debug_info', base + at, 'DIE attributes run past the end of the unit');

@@ -3,7 +3,7 @@
 // offsets), so `FILE:LINE` on a vmlinux stays cheap. The programs are walked in .debug_line
 // order and matched to units by position (the linker keeps both sections in input order),
 // checking each guess against the unit's DW_AT_stmt_list.
-import { NumberList, scanFileNames } from '../dwarf/line';
+import { NumberList, scanFileNames } from '../dwarf/linefiles';
 import { SectionWindow } from '../elf/section';
 import type { DebugInfoOffset } from '../dwarf/offsets';
 import type { Unit } from '../dwarf/unit';

@@ -5,7 +5,7 @@
 import type { Abbrev } from '../dwarf/abbrev';
 import { DW_AT, DW_FORM, DW_TAG } from '../dwarf/constants';
 import { topLevelOf } from '../dwarf/shallow';
-import { walkSubtree } from '../dwarf/toplevel';
+import { walkSubtree, type SubtreeVisitor } from '../dwarf/toplevel';
 import type { Unit } from '../dwarf/unit';
 import type { FunctionInfo } from '../functions';
 import type { CuLineTable } from '../linetable';
@@ -57,11 +57,18 @@ function usesAbbrevWithoutTree(u: Unit, fits: (a: Abbrev) => boolean): boolean {
   if (!codes.size) return false;
   const t = topLevelOf(u);
   if (t.abbrevs.some(a => codes.has(a.code))) return true;
+  const finder = new CodeFinder(codes);
   for (let i = 0; i < t.offs.length; i++) {
     if (!t.abbrevs[i].hasChildren || t.abbrevs[i].tag === DW_TAG.namespace) continue;
-    if (walkSubtree(u, t.bytes, t.offs[i], a => codes.has(a.code))) return true;
+    if (walkSubtree(u, t.bytes, t.offs[i], finder)) return true;
   }
   return false;
+}
+
+/** Stops a subtree walk at the first DIE whose abbreviation code is in `codes`. */
+class CodeFinder implements SubtreeVisitor {
+  constructor(private readonly codes: ReadonlySet<number>) {}
+  visit(a: Abbrev): boolean { return this.codes.has(a.code); }
 }
 
 /** amd64_analyze_prologue + amd64_skip_prologue for GCC-style frames. */
