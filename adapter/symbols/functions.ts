@@ -39,7 +39,7 @@ export class UnitFunctions {
       // C: every function is a child of the root; its subtree is jumped over (no DIE tree).
       const t = topLevelOf(unit);
       const hits: number[] = [];
-      for (let i = 0; i < t.offs.length; i++) { const a = t.abbrevs[i]; if (a.tag === DW_TAG.subprogram && hasCode(a)) hits.push(i); }
+      for (let i = 0; i < t.count; i++) { const a = t.abbrevs[i]; if (a.tag === DW_TAG.subprogram && hasCode(a)) hits.push(i); }
       for (const i of hits) this.add(entryDie(unit, t, i));
     } else {
       // Find the candidates first, then build them: small loops that V8 optimizes once (a long

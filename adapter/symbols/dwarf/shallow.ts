@@ -10,12 +10,13 @@ import { scanTopLevel, type TopLevelVisitor } from './toplevel';
 import type { Unit } from './unit';
 
 export interface TopLevelIndex {
-  /** Section offsets of the top-level DIEs, ascending. */
-  readonly offs: number[];
-  readonly attrs: number[];
+  readonly count: number;
+  /** Section offsets of the top-level DIEs, ascending (columns hold at least `count`). */
+  readonly offs: Float64Array;
+  readonly attrs: Float64Array;
   readonly abbrevs: Abbrev[];
   /** Index of the enclosing namespace's entry, or -1 when the root is the parent. */
-  readonly parents: number[];
+  readonly parents: Int32Array;
   /** A cursor over the whole (loaded) unit. */
   readonly bytes: ByteCursor;
 }
@@ -33,20 +34,34 @@ export function functionsAtTopLevel(u: Unit): boolean {
   try { const l = u.language(); return l !== undefined && C_LANGS.has(l); } catch { return false; }
 }
 
-/** Builds the index's columns while scanTopLevel runs (one class: one call target for V8). */
+/** Builds the index's columns while scanTopLevel runs (one class: one call target for V8;
+ *  typed columns: no garbage for the collector). */
 class Collector implements TopLevelVisitor {
   readonly descend = DESCEND;
-  readonly offs: number[] = [];
-  readonly attrs: number[] = [];
+  count = 0;
+  offs: Float64Array;
+  attrs: Float64Array;
+  parents: Int32Array;
   readonly abbrevs: Abbrev[] = [];
-  readonly parents: number[] = [];
   /** Entries of the namespaces enclosing the current depth. */
   private readonly open: number[] = [];
+  constructor(cap: number) {
+    this.offs = new Float64Array(cap); this.attrs = new Float64Array(cap); this.parents = new Int32Array(cap);
+  }
   visit(a: Abbrev, dieOffset: number, attrsOffset: number, _c: ByteCursor, depth: number): void {
+    const i = this.count;
+    if (i === this.offs.length) this.grow();
     this.open.length = depth - 1;
-    this.parents.push(depth > 1 ? this.open[depth - 2] : -1);
-    this.offs.push(dieOffset); this.attrs.push(attrsOffset); this.abbrevs.push(a);
-    if (a.hasChildren && DESCEND.has(a.tag)) this.open[depth - 1] = this.offs.length - 1;
+    this.parents[i] = depth > 1 ? this.open[depth - 2] : -1;
+    this.offs[i] = dieOffset; this.attrs[i] = attrsOffset; this.abbrevs.push(a);
+    if (a.hasChildren && DESCEND.has(a.tag)) this.open[depth - 1] = i;
+    this.count = i + 1;
+  }
+  private grow(): void {
+    const n = this.offs.length * 2;
+    const o = new Float64Array(n); o.set(this.offs); this.offs = o;
+    const t = new Float64Array(n); t.set(this.attrs); this.attrs = t;
+    const p = new Int32Array(n); p.set(this.parents); this.parents = p;
   }
 }
 
@@ -55,10 +70,10 @@ export function topLevelOf(u: Unit): TopLevelIndex {
   let idx = indexes.get(u);
   if (idx) return idx;
   const bytes = u.cursorAt(u.offset);
-  const col = new Collector();
+  // ~1 top-level DIE per 80 bytes of a kernel unit: rarely a regrowth.
+  const col = new Collector(Math.max(64, Math.ceil((u.header.end - u.offset) / 64)));
   scanTopLevel(u, bytes, col);
-  const { offs, attrs, abbrevs, parents } = col;
-  idx = { offs, attrs, abbrevs, parents, bytes };
+  idx = { count: col.count, offs: col.offs, attrs: col.attrs, abbrevs: col.abbrevs, parents: col.parents, bytes };
   indexes.set(u, idx);
   return idx;
 }
@@ -66,7 +81,7 @@ export function topLevelOf(u: Unit): TopLevelIndex {
 /** The top-level entry whose subtree holds section offset `pos` (the last one starting at or before it), or -1. */
 export function entryHolding(t: TopLevelIndex, pos: number): number {
   const o = t.offs;
-  let lo = 0, hi = o.length;
+  let lo = 0, hi = t.count;
   while (lo < hi) { const m = (lo + hi) >> 1; if (o[m] <= pos) lo = m + 1; else hi = m; }
   return lo - 1;
 }

@@ -33,8 +33,10 @@ export function readAttrIn(u: Unit, c: ByteCursor, a: Abbrev, attrs: number, at:
 
 /** The DW_AT_sibling target of a DIE when it is a plain unit-relative reference, else -1. */
 function siblingOf(u: Unit, c: ByteCursor, a: Abbrev, attrsPos: number): number {
-  const k = a.attrs.findIndex(s => s.at === DW_AT.sibling);
-  if (k < 0) return -1;
+  const specs = a.attrs;
+  let k = 0;
+  while (k < specs.length && specs[k].at !== DW_AT.sibling) k++;
+  if (k === specs.length) return -1;
   const off = layoutOf(a, u.header).offsets[k];
   if (off < 0) return -1;
   const b = c.bytes, p = attrsPos + off;

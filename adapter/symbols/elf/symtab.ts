@@ -24,17 +24,16 @@ const PREFETCH_MAX = 64;
  */
 function findNameOffsets(data: Uint8Array, names: Uint8Array[]): Map<number, number> {
   const out = new Map<number, number>();
-  const byLast = new Map<number, number[]>();
-  names.forEach((n, w) => {
-    const l = byLast.get(n[n.length - 1]);
-    if (l) l.push(w); else byLast.set(n[n.length - 1], [w]);
-  });
-  const lastBytes = new Uint8Array(256);
-  for (const b of byLast.keys()) lastBytes[b] = 1;
-  const ends: number[] = [];
-  for (let z = 1; z < data.length; z++) if (data[z] === 0 && lastBytes[data[z - 1]] !== 0) ends.push(z);
-  for (const z of ends) {
-    for (const w of byLast.get(data[z - 1])!) {
+  // Names by their last byte, as linked lists in typed arrays (no iterator or array per NUL).
+  const head = new Int32Array(256).fill(-1), next = new Int32Array(names.length).fill(-1);
+  for (let w = names.length - 1; w >= 0; w--) {
+    const n = names[w];
+    if (!n.length) continue;
+    next[w] = head[n[n.length - 1]]; head[n[n.length - 1]] = w;
+  }
+  for (let z = 1; z < data.length; z++) {
+    if (data[z] !== 0) continue;
+    for (let w = head[data[z - 1]]; w >= 0; w = next[w]) {
       const n = names[w], p = z - n.length;
       if (p < 0) continue;
       let k = n.length - 2;

@@ -71,7 +71,7 @@ export class NameMatcher {
     const named = new Set<number>();
     const unnamed: number[] = [], hits: number[] = [];
     const str = this.sf.dwarf.sections.str, needle = this.needle, none = this.last === '';
-    for (let i = 0; i < t.offs.length; i++) {
+    for (let i = 0; i < t.count; i++) {
       const a = t.abbrevs[i];
       if (a.tag !== DW_TAG.subprogram) continue;
       const strp = u.fixedU32(a, t.attrs[i], DW_AT.name, DW_FORM.strp);

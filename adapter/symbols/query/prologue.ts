@@ -4,6 +4,7 @@
 // start; LLVM units without prologue_end use the line table (skip_prologue_using_sal).
 import type { Abbrev } from '../dwarf/abbrev';
 import { DW_AT, DW_FORM, DW_TAG } from '../dwarf/constants';
+import { infoOffset } from '../dwarf/offsets';
 import { topLevelOf } from '../dwarf/shallow';
 import { walkSubtree, type SubtreeVisitor } from '../dwarf/toplevel';
 import type { Unit } from '../dwarf/unit';
@@ -49,20 +50,41 @@ function hasLocationList(a: Abbrev): boolean {
 
 /**
  * Whether a DIE of the unit uses an abbreviation `fits`, without the unit's tree: none in the
- * table settles it; else the top-level DIEs, then subtrees one by one until one is found (at -O2
- * the first function's locals already use location lists).
+ * table settles it, and so does one in a table of the unit's own (GCC writes one per object with
+ * just the codes its DIEs use: checked on a vmlinux's units); else the top-level DIEs, then
+ * subtrees one by one until one is found.
  */
 function usesAbbrevWithoutTree(u: Unit, fits: (a: Abbrev) => boolean): boolean {
   const codes = new Set(u.abbrevTable().all().filter(fits).map(a => a.code));
   if (!codes.size) return false;
+  if (ownsAbbrevTable(u)) return true;
   const t = topLevelOf(u);
   if (t.abbrevs.some(a => codes.has(a.code))) return true;
   const finder = new CodeFinder(codes);
-  for (let i = 0; i < t.offs.length; i++) {
+  for (let i = 0; i < t.count; i++) {
     if (!t.abbrevs[i].hasChildren || t.abbrevs[i].tag === DW_TAG.namespace) continue;
     if (walkSubtree(u, t.bytes, t.offs[i], finder)) return true;
   }
   return false;
+}
+
+/**
+ * Whether no other unit uses the unit's abbreviation table. Units sharing one come from one
+ * object (GCC LTO partitions), so they sit next to each other: the neighbours tell.
+ */
+function ownsAbbrevTable(u: Unit): boolean {
+  const d = u.dwarf, h = u.header, info = d.sections.info;
+  if (!info) return false;
+  try {
+    if (h.end < info.size && d.unit(infoOffset(h.end)).header.abbrevOffset === h.abbrevOffset) return false;
+    if (h.offset === 0) return true;
+    // The unit before: the closest one the aranges sets name, if it ends where this one starts.
+    let prev = -1;
+    for (const o of d.arangeUnits() ?? []) if (o < h.offset && o > prev) prev = o;
+    if (prev < 0) return false;
+    const p = d.unit(infoOffset(prev)).header;
+    return p.end === h.offset && p.abbrevOffset !== h.abbrevOffset;
+  } catch { return false; }
 }
 
 /** Stops a subtree walk at the first DIE whose abbreviation code is in `codes`. */
