@@ -44,6 +44,11 @@ class Gdb {
 
 interface Timings { entry: number[]; hit: number[]; inspect: number[]; next: number[] }
 
+/** BENCH_LINES=1: each `next`'s time and where it stopped (compare adapter and gdb line by line). */
+const lineLog = (who: string, i: number, msTaken: number, where: string) => {
+  if (process.env.BENCH_LINES) process.stdout.write(`${who} next ${String(i).padStart(2)} ${msTaken.toFixed(2).padStart(9)} ms -> ${where}\n`);
+};
+
 /** One gdb round, its times added to `t`. */
 async function benchGdb(t: Timings, entryAddr: string, stopLine: number, probeLine: string): Promise<void> {
   let qemu: QemuInstance | undefined;
@@ -72,6 +77,7 @@ async function benchGdb(t: Timings, entryAddr: string, stopLine: number, probeLi
       t0 = now();
       const out = await gdb.run('next');
       t.next.push(ms(t0));
+      lineLog('gdb', i, t.next[t.next.length - 1], [...out.matchAll(/^(?:(\S+) \(.*\) at \S+:\d+\n)?(\d+)\t/gm)].map(m => `${m[1] ?? ''}:${m[2]}`).pop() ?? '?');
       if (process.env.BENCH_DEBUG) process.stderr.write(`gdb next: ${out}\n`);
       // gdb prints the source text of the line it stopped at: the marker names the goal.
       if (/#BP:probe_write/.test(out)) break;
@@ -123,6 +129,7 @@ async function benchAdapter(t: Timings, stopLine: number, probe: { path: string;
       await s.nextStop();
       t.next.push(ms(t0));
       const top = await s.topFrame(1);
+      lineLog('adapter', i, t.next[t.next.length - 1], `${top.name}:${top.line}`);
       if (/kmain/.test(top.name) && top.line >= stopLine) break;
     }
     if (traceFile) process.stdout.write(`rsp per next: ${nextPackets(traceFile)}\n`);

@@ -186,23 +186,22 @@ export class RspClient implements RspClientApi {
 
   // ---- breakpoints --------------------------------------------------------------------
 
-  insertBreakpoint(kind: BreakpointKind, addr: bigint, length = 1): Promise<void> {
-    return this.op(async () => {
-      expectOk(`inserting a ${kind} breakpoint at 0x${addr.toString(16)}`,
-        await this.conn.request(bp.encodeBreakpoint(true, kind, addr, length)));
-      const key = `${kind}:${addr}:${length}`;
-      this.breakpoints.set(key, (this.breakpoints.get(key) ?? 0) + 1);
-    });
+  // Z/z depend on no sticky state (Hg/Hc, PhyMemMode): they skip the lock and may be in flight
+  // together (a line step changes several sites at once; each round trip is ~0.1-0.3 ms).
+
+  async insertBreakpoint(kind: BreakpointKind, addr: bigint, length = 1): Promise<void> {
+    expectOk(`inserting a ${kind} breakpoint at 0x${addr.toString(16)}`,
+      await this.conn.request(bp.encodeBreakpoint(true, kind, addr, length), { pipeline: true }));
+    const key = `${kind}:${addr}:${length}`;
+    this.breakpoints.set(key, (this.breakpoints.get(key) ?? 0) + 1);
   }
 
-  removeBreakpoint(kind: BreakpointKind, addr: bigint, length = 1): Promise<void> {
-    return this.op(async () => {
-      expectOk(`removing the ${kind} breakpoint at 0x${addr.toString(16)}`,
-        await this.conn.request(bp.encodeBreakpoint(false, kind, addr, length)));
-      const key = `${kind}:${addr}:${length}`;
-      const n = (this.breakpoints.get(key) ?? 1) - 1;
-      if (n > 0) this.breakpoints.set(key, n); else this.breakpoints.delete(key);
-    });
+  async removeBreakpoint(kind: BreakpointKind, addr: bigint, length = 1): Promise<void> {
+    expectOk(`removing the ${kind} breakpoint at 0x${addr.toString(16)}`,
+      await this.conn.request(bp.encodeBreakpoint(false, kind, addr, length), { pipeline: true }));
+    const key = `${kind}:${addr}:${length}`;
+    const n = (this.breakpoints.get(key) ?? 1) - 1;
+    if (n > 0) this.breakpoints.set(key, n); else this.breakpoints.delete(key);
   }
 
   // ---- execution ----------------------------------------------------------------------

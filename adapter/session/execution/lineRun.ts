@@ -8,13 +8,17 @@ import { cpuMode } from '../../x86/cpumode';
 import { Disassembler } from '../../x86/disasm';
 import type { ExecTarget, FunctionRange, LineLocator, SourceLine } from '../ports';
 import type { SteppingMode } from '../protocol';
-import { flowOf, planLine, type PlanInsn } from './linePlan';
+import { flowOf, planLine, type LinePlan, type PlanInsn } from './linePlan';
 import type { RunResult, Runner } from './runner';
 import type { SiteManager } from './sites';
 import type { Site } from '../breakpoints/table';
 
 /** 'done': the step ends with this result; 'special': pc is at an instruction to single-step. */
 export type LineLeg = { kind: 'done'; result: RunResult } | { kind: 'special' };
+
+/** A leg planned for one vCPU at one pc: made at the stop (while the client looks at it) for the
+ *  likely `next`, or when the step asks. */
+interface Planned { pc: bigint; cfa: bigint; plan: LinePlan; range: SourceLine; fn: FunctionRange }
 
 export interface LineRunDeps {
   target: ExecTarget;
@@ -59,20 +63,52 @@ export class LineRuns {
   /** Instructions decoded from that code (by thread and address): a step re-plans after each
    *  instruction it single-steps. */
   private insns = new Map<string, PlanInsn>();
+  /** Plans made at this stop, by thread and step kind. */
+  private planned = new Map<string, Promise<Planned | undefined>>();
+  /** Bumped by invalidate(): work started for an older stop does not store its results. */
+  private generation = 0;
 
   constructor(private readonly d: LineRunDeps) {}
 
   /** Forget code read so far (call on every resume, stop and memory write). */
-  invalidate(): void { this.code.clear(); this.insns.clear(); }
+  invalidate(): void { this.code.clear(); this.insns.clear(); this.planned.clear(); this.generation++; }
 
-  /** Reads the code at the vCPU's pc ahead of a likely line step. */
+  /** Reads the code at the vCPU's pc and plans a `next` from there, ahead of a likely line step
+   *  (the step then only changes breakpoints and resumes). */
   prefetch(thread: RspThreadId): void {
     if (!this.d.lines.frameCfa) return;
-    this.d.target.readRegisters(thread).then(regs => {
+    const gen = this.generation;
+    this.d.target.readRegisters(thread).then(async regs => {
       const pc = rip(regs);
       const fn = this.d.lines.functionAt(pc);
-      if (fn && cpuMode(regs).bits === 64) void this.chunk(thread, pc - (pc % CODE_CHUNK));
+      if (!fn || cpuMode(regs).bits !== 64) return;
+      await this.chunk(thread, pc - (pc % CODE_CHUNK));
+      const range = this.d.lines.lineAt(pc);
+      if (gen !== this.generation || !range) return;
+      this.planned.set(`${thread}:false`, this.plan(thread, regs, false, range, fn).catch(() => undefined));
     }, () => { /* the step reads again */ });
+  }
+
+  /** The plan of a leg from the vCPU's registers: undefined when it cannot plan (not 64-bit code,
+   *  no CFI, unreadable code, a line without exits). */
+  private async plan(thread: RspThreadId, regs: RegisterValues, stepIn: boolean, range: SourceLine, fn: FunctionRange): Promise<Planned | undefined> {
+    const d = this.d;
+    const frameCfa = d.lines.frameCfa;
+    if (!frameCfa) return undefined;
+    const mode = cpuMode(regs);
+    if (mode.mode !== 'long' || mode.bits !== 64) return undefined;
+    const cfa = await frameCfa(regs);
+    if (cfa === undefined) return undefined;
+    const pc = rip(regs);
+    // A line lookup is ~0.1 ms in a big unit (every subfile is searched): only entry starts can
+    // end a step, so other addresses of the function need none.
+    const starts = d.lines.rowStarts?.(fn);
+    const plan = await planLine({
+      pc, fn, stepIn,
+      isStop: a => (starts && a >= fn.low && a < fn.high && !starts.has(a) ? false : endsLineStep(d.lines.lineAt(a), range)),
+      decodeAt: a => this.decodeAt(thread, fn, a),
+    });
+    return plan && { pc, cfa, plan, range, fn };
   }
 
   private chunk(thread: RspThreadId, base: bigint): Promise<Uint8Array | undefined> {
@@ -94,20 +130,12 @@ export class LineRuns {
     const frameCfa = d.lines.frameCfa;
     if (!frameCfa) return undefined;
     const regs = await d.target.readRegisters(thread);
-    const mode = cpuMode(regs);
-    if (mode.mode !== 'long' || mode.bits !== 64) return undefined;
-    const cfa = await frameCfa(regs);
-    if (cfa === undefined) return undefined;
     const pc = rip(regs);
-    // A line lookup is ~0.1 ms in a big unit (every subfile is searched): only entry starts can
-    // end a step, so other addresses of the function need none.
-    const starts = d.lines.rowStarts?.(fn);
-    const plan = await planLine({
-      pc, fn, stepIn,
-      isStop: a => (starts && a >= fn.low && a < fn.high && !starts.has(a) ? false : endsLineStep(d.lines.lineAt(a), range)),
-      decodeAt: a => this.decodeAt(thread, fn, a),
-    });
-    if (!plan) return undefined;
+    const ahead = await this.planned.get(`${thread}:${stepIn}`);
+    const p = ahead && ahead.pc === pc && ahead.fn.low === fn.low && sameLine(ahead.range, range) ? ahead
+      : await this.plan(thread, regs, stepIn, range, fn);
+    if (!p) return undefined;
+    const { plan, cfa } = p;
     if (plan.specials.includes(pc)) return { kind: 'special' };
     const sites = [...plan.stops, ...plan.specials].map(a => d.sites.table.addTemp(a));
     try {

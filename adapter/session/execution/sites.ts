@@ -29,18 +29,20 @@ export class SiteManager {
     return p;
   }
 
+  /** All Z/z packets of one sync go out together (the client pipelines them: one round trip,
+   *  not one per site; QEMU flushes its translated code once for the whole batch either way). */
   private async syncOnce(keepUnwanted: boolean): Promise<void> {
     const { insert, remove } = diffSites(this.installed, this.table.desiredSites());
-    for (const s of keepUnwanted ? [] : remove) {
+    const removals = (keepUnwanted ? [] : remove).map(async s => {
       const k = siteKey(s);
       this.installed.delete(k);
       this.failures.delete(k);
       try { await this.target.removeBreakpoint(zKind(s), s.addr, s.length); } catch (e) {
-        if (e instanceof ExoError && e.kind === 'target') continue; // already gone on the stub
+        if (e instanceof ExoError && e.kind === 'target') return; // already gone on the stub
         throw e;
       }
-    }
-    for (const s of insert) {
+    });
+    const inserts = insert.map(async s => {
       const k = siteKey(s);
       try {
         await this.target.insertBreakpoint(zKind(s), s.addr, s.length);
@@ -50,7 +52,10 @@ export class SiteManager {
         if (!(e instanceof ExoError && e.kind === 'target')) throw e;
         this.failures.set(k, `QEMU refused the breakpoint at 0x${s.addr.toString(16)}: ${e.message}`);
       }
-    }
+    });
+    const results = await Promise.allSettled([...removals, ...inserts]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   installedCodeSitesAt(addr: bigint): Site[] {

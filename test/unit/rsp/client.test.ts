@@ -88,6 +88,20 @@ describe('rsp/client (fake QEMU)', () => {
     assert.equal(stub.received.filter(p => p === '?').length, 1);
   });
 
+  it('sends the Z/z packets of one batch together (one round trip), replies matched in order', async () => {
+    const { c, st, stub } = await connected({ memoryPipeline: 4 });
+    await c.insertBreakpoint('sw', 0x100n);
+    stub.received.length = 0;
+    let sentBeforeFirstReply = 0;
+    const answer = stub.handler;
+    stub.handler = p => { if (sentBeforeFirstReply === 0) sentBeforeFirstReply = stub.received.length; return answer(p); };
+    await Promise.all([c.removeBreakpoint('sw', 0x100n), c.insertBreakpoint('sw', 0x200n), c.insertBreakpoint('sw', 0x300n)]);
+    assert.deepEqual(stub.received, ['z0,100,1', 'Z0,200,1', 'Z0,300,1']);
+    assert.equal(sentBeforeFirstReply, 3, 'all three were on the wire before the first reply');
+    assert.deepEqual(st.breakpoints, ['0,200,1', '0,300,1']);
+    assert.equal(c.breakpointCount, 2);
+  });
+
   it('steps one vCPU with vCont and returns its stop', async () => {
     const { c, stub } = await connected();
     const p = c.step(rspThread(2));

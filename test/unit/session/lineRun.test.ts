@@ -27,7 +27,7 @@ const base = fakeLines(
   [{ name: 'main', low: 0x100n, high: 0x11dn, body: 0x100n }, { name: 'f', low: 0x200n, high: 0x208n, body: 0x201n }],
 );
 // No pushes in the fake: every frame's CFA is rsp + 8 (just above its return address).
-const lines: LineLocator = { ...base, frameCfa: async regs => (regs.get('rsp') ?? 0n) + 8n };
+const baseLines: LineLocator = { ...base, frameCfa: async regs => (regs.get('rsp') ?? 0n) + 8n };
 
 const NOPS: Record<number, number[]> = { 1: [0x90], 3: [0x0f, 0x1f, 0x00], 4: [0x0f, 0x1f, 0x40, 0x00] };
 
@@ -55,7 +55,7 @@ class CodeMachine extends FakeMachine {
 const noEval: HitEvaluator = { condition: async () => true, log: async () => {} };
 const T1 = rspThread(1);
 
-function rig(start: bigint) {
+function rig(start: bigint, lines: LineLocator = baseLines) {
   const m = new CodeMachine(program, [start]);
   const table = new BreakpointTable();
   const sites = new SiteManager(m, table);
@@ -116,6 +116,25 @@ describe('session/execution: line steps on hidden breakpoints', function () {
     runs.invalidate();
     await stepper.step(T1, 'over', 'line');
     assert.ok(m.codeReads.length > reads, 'read again after invalidate');
+  });
+
+  it('the next is planned at the stop: the step itself only checks the hit; a resume drops the plan', async () => {
+    let cfas = 0;
+    const counted: LineLocator = { ...baseLines, frameCfa: async regs => { cfas++; return (regs.get('rsp') ?? 0n) + 8n; } };
+    const { m, stepper, runs } = rig(0x100n, counted);
+    runs.prefetch(T1);
+    await new Promise(r => setTimeout(r, 50));
+    assert.equal(cfas, 1, 'planned at the stop');
+    await stepper.step(T1, 'over', 'line');
+    assert.equal(m.cpus[0].rip, 0x108n);
+    assert.equal(cfas, 2, 'the step computed only the CFA of its hit');
+    runs.prefetch(T1);
+    runs.invalidate(); // the VM runs before the plan is used (e.g. continue)
+    await new Promise(r => setTimeout(r, 50));
+    cfas = 0;
+    await stepper.step(T1, 'over', 'line');
+    assert.equal(m.cpus[0].rip, 0x111n, 'over the call');
+    assert.equal(cfas, 2, 'planned again (a plan of an older stop is never used)');
   });
 
   it('leftovers stay through sync(true), a later plan wanting them costs no Z/z, a single-step drops them first', async () => {
