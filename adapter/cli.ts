@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `exo-debug` command line: dispatches to the subcommand that owns each job.
 import { VIEW_HELP } from './cli/help';
+import { loadBundle } from './cliCache';
 import { describeError } from './common/errors';
 
 type Subcommand = { summary: string; run: (args: string[]) => Promise<number> };
@@ -8,7 +9,12 @@ type Subcommand = { summary: string; run: (args: string[]) => Promise<number> };
 const subcommands: Record<string, Subcommand> = {
   symbols: {
     summary: 'resolve ELF FUNC|FILE:LINE… | addr2line ELF ADDR…  (symbol reader; --json)',
-    run: async args => (await import('./symbols/cli')).runSymbolsCli(args),
+    run: async args => {
+      // From dist/ through the V8 code cache (a one-shot command over a big binary); from sources, imported.
+      const b = loadBundle<typeof import('./symbols/cli')>('cli-symbols.js');
+      if (!b) return (await import('./symbols/cli')).runSymbolsCli(args);
+      try { return await b.exports.runSymbolsCli(args); } finally { b.saveCache(); }
+    },
   },
   demo: {
     summary: '[--json] [--no-build] [--verbose]  build Exo-OS, boot 4 CPUs, print CPUs, page tables, ELF mappings, COW faults',
