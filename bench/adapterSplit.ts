@@ -12,8 +12,23 @@ export { nowUs };
 
 interface TraceLine { us: number; cpuMs: number; text: string }
 
-function readTrace(file: string): TraceLine[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+/** The adapter writes its trace once per event-loop turn: give the last turn's lines a moment
+ *  (up to 200 ms) to land before reading. `until` tells when the trace has them. */
+function readTraceText(file: string, until: (text: string) => boolean): string {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  let text = fs.readFileSync(file, 'utf8');
+  for (let i = 0; i < 40 && !until(text); i++) {
+    Atomics.wait(sleeper, 0, 0, 5);
+    text = fs.readFileSync(file, 'utf8');
+  }
+  // BENCH_SPLIT_DUMP=dir keeps each round's trace for a closer look.
+  const dump = process.env.BENCH_SPLIT_DUMP;
+  if (dump) fs.writeFileSync(`${dump}/trace-${Date.now()}.log`, text);
+  return text;
+}
+
+function readTrace(file: string, until: (text: string) => boolean = () => true): TraceLine[] {
+  const lines = readTraceText(file, until).split('\n');
   let origin = 0;
   const out: TraceLine[] = [];
   for (const l of lines) {
@@ -28,7 +43,8 @@ function readTrace(file: string): TraceLine[] {
 
 /** One line per measured inspect window: the pieces in ms. */
 export function splitReport(traceFile: string, stopGotUs: number, reqs: SentRequest[]): string {
-  const t = readTrace(traceFile);
+  const last = reqs.at(-1);
+  const t = readTrace(traceFile, text => !last || text.includes(`dap response ${last.command} #${last.seq} `));
   const f = (us: number) => (us / 1000).toFixed(2);
   const parts: string[] = [];
   const stopSent = [...t].reverse().find(l => l.text === 'dap event stopped' && l.us <= stopGotUs + 1);

@@ -17,6 +17,7 @@ import type { LoadedSymbols } from './symbolsLoader';
 import type { CallerLocator } from './ports';
 import { cachingStopState } from './stopCache';
 import { LineRuns, warmUpLineRuns } from './execution/lineRun';
+import { trace } from './trace';
 
 export type StoppedResult = Extract<RunResult, { kind: 'stopped' }>;
 
@@ -62,6 +63,14 @@ export class Runtime {
   hiddenLog: ((thread: RspThreadId, entry: BreakpointEntry) => Promise<boolean>) | undefined;
   /** Where the current frame of a vCPU returns to (step out); set by the inspector. */
   callerOf: CallerLocator = async () => undefined;
+  /** Hears each continue (and the run to the entry) as it starts: until its stop is reported
+   *  the adapter is idle (the inspector rehearses stops at the breakpoint sites then). */
+  onResume: (() => void) | undefined;
+  /** True from the start of a continue until its stop (or exit) is reported; false for steps. */
+  private freeRun = false;
+  /** Resolves once the client has what it asks first about a stop of `thread` (stack, the top
+   *  frame's variables); set by the inspector. Work for a later step waits for it. */
+  inspected: (thread: RspThreadId) => Promise<void> = async () => undefined;
 
   constructor(readonly parts: RuntimeParts, private readonly events: RuntimeEvents) {
     // Registers and stack memory are read once per vCPU per stop (steps and stack views ask repeatedly).
@@ -109,18 +118,26 @@ export class Runtime {
     };
   }
 
-  /** Runs `work` in the background; its result becomes a stopped or exited event. */
-  private background(work: () => Promise<RunResult>): void {
+  /** True while a continue runs (not a step): the adapter waits with nothing to do. */
+  get freeRunning(): boolean { return this.freeRun && !this.ended; }
+
+  /** Runs `work` in the background; its result becomes a stopped or exited event. `free`: a
+   *  continue, whose idle time others may use (onResume). */
+  private background(work: () => Promise<RunResult>, free = false): void {
     this.runs++;
     this.busy = this.busy.then(async () => {
       if (this.ended) return;
       let r: RunResult;
+      this.freeRun = free;
+      if (free) this.onResume?.();
       try { r = await work(); } catch (e) {
+        this.freeRun = false;
         if (this.ended) return;
         if (e instanceof ExoError && e.kind === 'disconnected') { this.end(describeError(e)); return; }
         this.events.output('stderr', `${describeError(e)}\n`);
         r = { kind: 'stopped', reason: 'exception', thread: this.lastThread, hitIds: [], text: describeError(e) };
       }
+      this.freeRun = false;
       if (this.ended) return;
       if (r.kind === 'exited') { this.end(r.description); return; }
       if (r.kind === 'temp') r = { kind: 'stopped', reason: 'step', thread: r.thread, hitIds: [] };
@@ -128,18 +145,26 @@ export class Runtime {
       this.restoreRebootAction = undefined;
       if (restore) await restore().catch(() => { /* QMP gone: the session ends anyway */ });
       this.lastThread = r.thread;
+      // EXO_TRACE: from the stop reply to here is the run loop's classification of the stop.
+      trace()?.line(`runtime stopped (${r.reason})`);
       this.events.stopped(r);
       // The stack the client asks for first goes first: its reads are queued by now.
       await new Promise(resolve => setImmediate(resolve));
       // Hidden breakpoints a step left inserted stay until the next resume (SiteManager.sync).
-      this.lineRuns?.prefetch(r.thread);
+      // Code for a likely line step is read (and planned) ahead: at once after a step (the user
+      // steps on), after any other stop once the client has the stack and variables (that
+      // work would only delay them).
+      const runs = this.runs;
+      const ahead = () => { if (this.runs === runs && !this.ended) this.lineRuns?.prefetch(r.thread); };
+      if (r.reason === 'step') ahead();
+      else void this.inspected(r.thread).then(ahead, ahead);
       // The disassembler (a 1.7 MB wasm module) loads after the first stop, not during launch.
       if (!this.warmed) { this.warmed = true; warmUpLineRuns(); }
     });
   }
 
   continueAll(): void {
-    this.background(() => this.runner.run({ current: this.lastThread }));
+    this.background(() => this.runner.run({ current: this.lastThread }), true);
   }
 
   /** Runs to the kernel entry (hidden breakpoint) and reports reason 'entry'. */
@@ -155,7 +180,7 @@ export class Runtime {
         this.table.removeTemp(site);
         await this.sites.sync();
       }
-    });
+    }, true);
   }
 
   step(thread: RspThreadId, kind: StepKind, granularity: Granularity): void {

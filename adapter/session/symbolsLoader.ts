@@ -4,17 +4,17 @@
 import { describeError } from '../common/errors';
 import { SymbolFile } from '../symbols';
 import type { CfiSection } from '../symbols/cfi/section';
-import { DW_AT } from '../symbols/dwarf/constants';
-import { fileName } from '../symbols/query/address';
 import { skipPrologue } from '../symbols/query/prologue';
 import { scopesAt } from '../symbols/values/scope';
 import { typeOf } from '../symbols/values/types';
-import { buildStack, cfiSectionsOf, frameCfa, X86_64_REG_NAMES, type StackFrame, type UnwindFrame } from '../symbols/unwind';
+import { cfiSectionsOf, frameCfa, X86_64_REG_NAMES } from '../symbols/unwind';
+import { engineFrames, memoizeRows, type FrameBuilder } from './inspect/engineStack';
 import type { FunctionRange, SourceLine } from './ports';
 import type { SessionSymbols } from './symbolsPort';
 import { noSymbols } from './symbolsPort';
-import type { Frame } from './inspect/stack';
 import { kernelEntry } from './kernelEntry';
+
+export type { FrameBuilder };
 
 export interface LoadedSymbols {
   session: SessionSymbols;
@@ -24,10 +24,13 @@ export interface LoadedSymbols {
   frames?: FrameBuilder;
   /** In idle time, parses what a first stop at these addresses needs (breakpoints just set). */
   warmAt?(addrs: readonly bigint[]): void;
+  /** A statement in the kernel's main function (kmain, start_kernel, …), where a stop can be
+   *  rehearsed before any breakpoint exists; undefined when there is none. */
+  mainPc?(): bigint | undefined;
 }
 
-/** `read` throws (a typed error naming the address) where memory is unreadable. */
-export type FrameBuilder = (regs: ReadonlyMap<string, bigint>, read: (addr: bigint, len: number) => Promise<Uint8Array>) => Promise<Frame[]>;
+const MAIN_NAMES = ['kmain', 'start_kernel', 'main', 'rust_main', 'kernel_main'];
+
 
 export async function loadSymbols(path: string | undefined, say: (msg: string) => void): Promise<LoadedSymbols> {
   if (!path) {
@@ -43,10 +46,25 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
     return { session: noSymbols(kernelEntry(path)) };
   }
   const cfi = cfiSectionsOf(sf.elf);
+  memoizeRows(cfi);
   const session = facadeSymbols(sf, path, cfi);
-  const loaded = { session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a)), warmAt: (addrs: readonly bigint[]) => warmAt(sf, cfi, addrs) };
+  let main: { pc: bigint | undefined } | undefined;
+  const loaded: LoadedSymbols = {
+    session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a)),
+    warmAt: (addrs: readonly bigint[]) => warmAt(sf, cfi, addrs),
+    mainPc: () => (main ??= { pc: mainPc(sf) }).pc,
+  };
   warmUp(sf, cfi);
   return loaded;
+}
+
+function mainPc(sf: SymbolFile): bigint | undefined {
+  for (const n of MAIN_NAMES) {
+    const s = sf.symbolByName(n);
+    if (!s || s.type !== 'func') continue;
+    try { return skipPrologue(sf, s.value) ?? s.value; } catch { return s.value; }
+  }
+  return undefined;
 }
 
 /**
@@ -55,9 +73,8 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
  * first stop should not pay for them.
  */
 function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
-  const names = ['kmain', 'start_kernel', 'main', 'rust_main', 'kernel_main'];
   setTimeout(() => {
-    for (const n of names) {
+    for (const n of MAIN_NAMES) {
       const s = sf.symbolByName(n);
       if (!s || s.type !== 'func') continue;
       try {
@@ -77,19 +94,23 @@ function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
 }
 
 /** What a stop at `addr` parses first (scopes and the types of their variables, the CFI row, the
- *  symbol and line lookups), done ahead while the kernel runs to it. */
+ *  symbol and line lookups), done ahead while the kernel runs to it: one address per event-loop
+ *  turn, so a request or a stop reply that comes in meanwhile waits for one at most. */
 function warmAt(sf: SymbolFile, cfi: CfiSection[], addrs: readonly bigint[]): void {
-  setTimeout(() => {
-    for (const a of addrs.slice(0, 16)) {
-      try {
-        sf.lineForPc(a);
-        sf.functionContaining(a);
-        sf.symbolAt(a);
-        for (const c of cfi) c.rowAt(a);
-        for (const s of scopesAt(sf.dwarf, a)) for (const d of [...s.params, ...s.locals]) typeOf(d);
-      } catch { /* errors surface again, cached, when really asked */ }
-    }
-  }, 0).unref?.();
+  const todo = addrs.slice(0, 16);
+  const next = () => {
+    const a = todo.shift();
+    if (a === undefined) return;
+    try {
+      sf.lineForPc(a);
+      sf.functionContaining(a);
+      sf.symbolAt(a);
+      for (const c of cfi) c.rowAt(a);
+      for (const s of scopesAt(sf.dwarf, a)) for (const d of [...s.params, ...s.locals]) typeOf(d);
+    } catch { /* errors surface again, cached, when really asked */ }
+    setImmediate(next);
+  };
+  setImmediate(next);
 }
 
 function facadeSymbols(sf: SymbolFile, path: string, cfi: CfiSection[]): SessionSymbols {
@@ -166,77 +187,4 @@ function facadeSymbols(sf: SymbolFile, path: string, cfi: CfiSection[]): Session
       try { return await frameCfa(registers, cfi, noMemory); } catch { return undefined; }
     },
   };
-}
-
-/** The symbols' stack builder (CFI unwinding, inlined frames, exact pcs for interrupted frames,
- *  caller links for entry values) adapted to the session's frames: each virtual frame gets its
- *  source position (the line table for the innermost, the call site for the callers of inlined
- *  code). */
-function engineFrames(sf: SymbolFile, cfi: CfiSection[], dataSymbolAt: (a: bigint) => { name: string; offset: bigint } | undefined): FrameBuilder {
-  return async (regs, read) => {
-    const registers = new Map<number, bigint>();
-    X86_64_REG_NAMES.forEach((n, i) => { const v = regs.get(n); if (v !== undefined) registers.set(i, v); });
-    for (let x = 0; x < 16; x++) { const v = regs.get(`xmm${x}`); if (v !== undefined) registers.set(17 + x, v); }
-    const { frames } = await buildStack({
-      dwarf: sf.dwarf, cfi, registers, readMemory: read, symbolAt: dataSymbolAt, maxDepth: 64,
-      functionStart: pc => { const s = sf.symbolAt(pc); return s?.symbol.type === 'func' ? s.symbol.value : undefined; },
-    });
-    const named = new Map<UnwindFrame, ReadonlyMap<string, bigint>>();
-    const namesOf = (m: UnwindFrame) => {
-      let r = named.get(m);
-      if (!r) {
-        const out = new Map<string, bigint>();
-        for (const [num, v] of m.registers) {
-          const n = num <= 16 ? X86_64_REG_NAMES[num] : num <= 32 ? `xmm${num - 17}` : undefined;
-          if (n) out.set(n, v);
-        }
-        if (m.cfa !== undefined && !out.has('rsp')) out.set('rsp', m.cfa);
-        named.set(m, (r = out));
-      }
-      return r;
-    };
-    const machines = [...new Set(frames.map(f => f.machine))];
-    return frames.map((f, i) => {
-      const regsOf = namesOf(f.machine);
-      // The frame whose CFI marks its caller as interrupted is the interrupt entry stub.
-      const interruptEntry = machines[machines.indexOf(f.machine) + 1]?.signalFrame === true;
-      const inlineDepth = depthOf(frames, i);
-      const where = sourceOf(sf, frames, i);
-      return {
-        pc: f.pc, lookupPc: f.lookupPc, cfa: f.machine.cfa, regs: regsOf, inlined: f.inlined, inlineDepth,
-        function: f.function, file: where?.file, line: where?.line, column: where?.column,
-        scope: f.scope, state: f.state, interruptEntry,
-      };
-    });
-  };
-}
-
-/** Position of frame i inside its machine frame (0 = the innermost inlined call or the function). */
-function depthOf(frames: StackFrame[], i: number): number {
-  let d = 0;
-  while (i - d - 1 >= 0 && frames[i - d - 1].machine === frames[i].machine) d++;
-  return d;
-}
-
-/** Source position of virtual frame i: the line table at its lookup pc for the innermost frame of
- *  a machine frame; for the caller of an inlined call, that call's DW_AT_call_file/line/column. */
-function sourceOf(sf: SymbolFile, frames: StackFrame[], i: number): { file: string; line: number; column?: number } | undefined {
-  const f = frames[i];
-  const inner = i > 0 && frames[i - 1].machine === f.machine ? frames[i - 1] : undefined;
-  try {
-    if (inner?.scope?.inlined) {
-      const d = inner.scope.die;
-      const file = fileName(sf, d, DW_AT.call_file);
-      const line = d.udata(DW_AT.call_line);
-      const col = d.udata(DW_AT.call_column);
-      return file && line ? { file, line: Number(line), column: col === undefined ? undefined : Number(col) } : undefined;
-    }
-    const l = sf.lineForPc(f.lookupPc);
-    if (!l || l.line <= 0) return undefined;
-    const row = sf.unitForPc(f.lookupPc);
-    const col = row ? sf.lineTable(row)?.rowAt(f.lookupPc) : undefined;
-    return { file: l.file, line: l.line, column: col && col.line === l.line ? col.column : undefined };
-  } catch {
-    return undefined;
-  }
 }

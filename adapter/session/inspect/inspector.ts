@@ -12,6 +12,10 @@ import { ClientColumns, CompletionFrame, CompletionIndex, consoleCompletions } f
 import { sourcePaths } from './sources';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
+import { describeFrame } from './stackView';
+import { StopRehearsal } from './warm';
+import { InspectionBurst } from './burst';
+import { traceSettled } from '../trace';
 import type { ValueNode } from '../../symbols/values/render';
 import type { IntegerFormat } from '../../symbols/values/format';
 
@@ -24,6 +28,8 @@ async function inFormat(nodes: ValueNode[], format: IntegerFormat | undefined): 
 /** `format`: DAP's value format of the variables request (hex), for source values. */
 type Children = (start?: number, count?: number, format?: IntegerFormat) => Promise<DebugProtocol.Variable[]>;
 const hex = (v: bigint) => '0x' + v.toString(16);
+/** Rehearsals at the main function on the first run (see rehearseSites). */
+const WARM_ROUNDS = 8;
 
 export class Inspector {
   private frames = new Map<number, Promise<Frame[]>>();
@@ -38,6 +44,10 @@ export class Inspector {
   private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
   private readonly completionIndex: CompletionIndex;
   private readonly sources = sourcePaths;
+  /** Stops at breakpoint sites played ahead while the VM runs toward them (warm.ts). */
+  private readonly rehearsal: StopRehearsal;
+  /** What the client fetched of the last stop's prefetched answers (burst.ts). */
+  private readonly burst = new InspectionBurst();
 
   constructor(private readonly rt: Runtime) {
     const file = rt.parts.loaded.file;
@@ -55,6 +65,22 @@ export class Inspector {
       if (!caller) return undefined;
       return { returnAddress: caller.pc, cfa: caller.regs.get('rsp') ?? caller.cfa ?? 0n };
     };
+    this.rehearsal = new StopRehearsal({
+      frames: rt.parts.loaded.frames, vars: this.vars, symbols: rt.symbols, sources: this.sources,
+      thread: () => rt.lastThread, allowed: () => rt.freeRunning, callerPc: () => rt.parts.loaded.mainPc?.(),
+    });
+    rt.onResume = () => this.rehearseSites();
+    rt.inspected = thread => this.burst.done(thread);
+  }
+
+  /** On each continue: rehearse a stop at every code breakpoint; on the first run (F5, while
+   *  the kernel boots) several at the kernel's main function, which gets V8 to optimize the code
+   *  every stop runs. */
+  private rehearseSites(): void {
+    const main = this.rt.parts.loaded.mainPc?.();
+    if (main !== undefined) this.rehearsal.rehearse([main], WARM_ROUNDS);
+    this.rehearsal.rehearse(this.rt.table.all().filter(e => e.siteKind === 'sw').flatMap(e => e.addresses));
+    this.rehearsal.kick();
   }
 
   /** Called on every stop: frames and variable handles refer to the previous state. */
@@ -72,18 +98,25 @@ export class Inspector {
   /** Starts unwinding and the top frame's scope right at a stop, while the client is still
    *  asking for threads: the stackTrace/scopes that follow find them ready. */
   prefetch(thread: RspThreadId): void {
-    this.framesOf(thread).catch(() => { /* reported when really asked */ });
+    this.burst.start(thread, this.vars ? ['stack', 'params', 'locals'] : ['stack']);
+    // The stack page near rsp first: its round trip overlaps the unwinder's first CFI lookups.
+    this.rt.rsp.readRegisters(thread).then(regs => {
+      const sp = regs.get('rsp');
+      if (sp !== undefined) this.rt.rsp.readVirtual(thread, virt(sp), 8).catch(() => { /* the unwinder reads again */ });
+    }, () => { /* idem */ });
+    traceSettled('prefetch frames', this.framesOf(thread)).catch(() => { /* reported when really asked */ });
     const fs = this.frameScope(thread, 0);
     if (fs) {
       // The Variables view asks for both right after the stop: render them in the meantime,
       // unless the VM is asked to run first (a quick next): then the reads stop, and the CPU
-      // goes to the step (the next stop drops what was rendered).
+      // goes to the step (the next stop drops what was rendered). One event-loop turn first:
+      // a stackTrace that came in meanwhile is answered before the rendering starts.
       const runs = this.rt.runs;
-      fs.then(f => {
+      fs.then(f => new Promise<FrameScope>(resolve => setImmediate(() => resolve(f)))).then(f => {
         const read = f.state.readMemory;
         const g: FrameScope = { ...f, state: { ...f.state, readMemory: (a, n) => (this.rt.runs === runs ? read(a, n) : Promise.reject(new ExoError('user', 'The VM ran since this stop.'))) } };
-        this.frameNodes(thread, 0, g, 'params');
-        this.frameNodes(thread, 0, g, 'locals');
+        traceSettled('prefetch params', this.frameNodes(thread, 0, g, 'params')).catch(() => { /* idem */ });
+        traceSettled('prefetch locals', this.frameNodes(thread, 0, g, 'locals')).catch(() => { /* idem */ });
       }).catch(() => { /* idem */ });
     }
   }
@@ -149,24 +182,9 @@ export class Inspector {
       const f = frames[i];
       const id = this.nextHandle++;
       this.frameHandles.set(id, { thread, index: i, frame: f });
-      // Return addresses point after the call: the call's line, as gdb does (f.lookupPc).
-      const lookupPc = f.lookupPc;
-      const line = f.file ? { file: f.file, line: f.line ?? 0, column: f.column } : this.rt.symbols.lineAt(lookupPc);
-      // As gdb, a caller's symbol is looked up at pc - 1 (its call may end the function).
-      const sym = this.rt.symbols.symbolAt(lookupPc);
-      // Without debug info, the ELF symbol's name as gdb's bt shows it (the pc is beside it).
-      let name = f.function ?? this.rt.symbols.functionAt(lookupPc)?.name ?? sym?.name ?? hex(f.pc);
-      if (f.interruptEntry) name = `<interrupt entry: ${name}>`;
-      // Sources not on disk (e.g. /rustc/… without rust-src) come without a path: nothing to open.
-      const source = line ? await this.sources.source(line.file) : undefined;
-      out.push({
-        id, name,
-        line: line?.line ?? 0, column: line?.column ?? 0,
-        source,
-        instructionPointerReference: hex(f.pc),
-        presentationHint: f.interruptEntry ? 'label' : source?.path ? 'normal' : 'subtle',
-      });
+      out.push({ id, ...await describeFrame(f, this.rt.symbols, this.sources) });
     }
+    this.burst.served(thread, 'stack');
     return { stackFrames: out, totalFrames: frames.length };
   }
 
@@ -199,7 +217,11 @@ export class Inspector {
       const fs = await fsp;
       if (fs.scope) {
         const scopeRef = (which: 'locals' | 'params') => {
-          const ref = this.handle(async (_s, _c, format) => (await inFormat(await this.frameNodes(thread, index, fs, which), format)).map(n => this.valueVariable(n, thread, index)));
+          const ref = this.handle(async (_s, _c, format) => {
+            const vars = (await inFormat(await this.frameNodes(thread, index, fs, which), format)).map(n => this.valueVariable(n, thread, index));
+            if (index === 0) this.burst.served(thread, which);
+            return vars;
+          });
           this.valueContainers.set(ref, { thread, index, exprOf: name => name });
           return ref;
         };
