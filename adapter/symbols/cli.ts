@@ -29,8 +29,8 @@ function parseLocation(spec: string): { file: string; line: number } | undefined
 function resolve(sf: SymbolFile, specs: string[], json: boolean, out: string[]): number {
   let failed = 0;
   const results: unknown[] = [];
-  // The ELF symbols of every function asked for, found in one pass (no index of all names).
-  sf.elf.symbols().prefetchNames(specs.filter(s => !parseLocation(s)).map(s => s.trim()));
+  // The ELF symbols and DWARF names of every function asked for, found in one pass each.
+  sf.prefetchNames(specs.filter(s => !parseLocation(s)).map(s => s.trim()));
   for (const spec of specs) {
     const loc = parseLocation(spec);
     const r = loc ? sf.breakpointsForLine(loc.file, loc.line) : sf.breakpointsForFunction(spec);

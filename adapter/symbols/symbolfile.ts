@@ -16,6 +16,7 @@ import type { ElfSymbol } from './elf/types';
 import { UnitFunctions, type FunctionInfo } from './functions';
 import { CuLineTable, type PcLine } from './linetable';
 import { addressInfo, type AddressInfo } from './query/address';
+import { prefetchDebugStrNames } from './query/names';
 import { breakpointsForFunction, breakpointsForLine, infoLine, type FunctionBreakpoints, type InfoLineResult, type LineBreakpoints } from './query/breakpoints';
 
 export interface CompilationUnitInfo {
@@ -105,6 +106,15 @@ export class SymbolFile {
   breakpointsForLine(file: string, line: number): LineBreakpoints { return breakpointsForLine(this, file, line); }
   breakpointsForFunction(name: string): FunctionBreakpoints { return breakpointsForFunction(this, name); }
   infoLine(file: string, line: number): InfoLineResult { return infoLine(this, file, line); }
+
+  /**
+   * Looks up a batch of function names ahead (ELF symbols and DWARF names, one pass over each
+   * string table): a CLI run with a few queries then builds no index of every name.
+   */
+  prefetchNames(names: readonly string[]): void {
+    this.elf.symbols().prefetchNames(names);
+    if (this.dwarf.hasInfo) prefetchDebugStrNames(this, names);
+  }
 
   symbolByName(name: string): ElfSymbol | undefined { return this.elf.symbols().lookup(name); }
   symbolAt(addr: bigint): { symbol: ElfSymbol; offset: bigint } | undefined {

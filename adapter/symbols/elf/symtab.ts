@@ -2,6 +2,7 @@
 // lookup; names are decoded only for results. Lookups by name search the string table for the
 // name's bytes, then the raw records for those string offsets: no table is built for them.
 import type { Section } from './section';
+import { findStrings } from './strsearch';
 import type { ElfSymbol, SymbolBinding, SymbolType } from './types';
 
 const TYPES: SymbolType[] = ['notype', 'object', 'func', 'section', 'file', 'common', 'tls'];
@@ -17,32 +18,6 @@ const PACK = 2097152;
 /** Names prefetchNames looks up in one pass; more are served by the sorted index. */
 const PREFETCH_MAX = 64;
 
-/**
- * String-table offsets holding one of `names` followed by NUL → the name's index. One pass over
- * the table: at each NUL, the names ending with the byte before it are compared backwards (any
- * offset counts, not only string starts: tail-merged tables share suffixes).
- */
-function findNameOffsets(data: Uint8Array, names: Uint8Array[]): Map<number, number> {
-  const out = new Map<number, number>();
-  // Names by their last byte, as linked lists in typed arrays (no iterator or array per NUL).
-  const head = new Int32Array(256).fill(-1), next = new Int32Array(names.length).fill(-1);
-  for (let w = names.length - 1; w >= 0; w--) {
-    const n = names[w];
-    if (!n.length) continue;
-    next[w] = head[n[n.length - 1]]; head[n[n.length - 1]] = w;
-  }
-  for (let z = 1; z < data.length; z++) {
-    if (data[z] !== 0) continue;
-    for (let w = head[data[z - 1]]; w >= 0; w = next[w]) {
-      const n = names[w], p = z - n.length;
-      if (p < 0) continue;
-      let k = n.length - 2;
-      while (k >= 0 && data[p + k] === n[k]) k--;
-      if (k < 0) out.set(p, w);
-    }
-  }
-  return out;
-}
 
 interface Columns { nameOff: Uint32Array; info: Uint8Array; shndx: Uint16Array; value: BigUint64Array; size: BigUint64Array }
 
@@ -148,7 +123,7 @@ export class SymbolTable {
     if (this.names || !this.strtab || !this.count) return;
     const want = [...new Set(names)].filter(n => n && !n.includes('\0') && !this.prefetched.has(n));
     if (!want.length || want.length > PREFETCH_MAX) return;
-    const found = findNameOffsets(this.strtab.data(), want.map(n => Buffer.from(n, 'utf8')));
+    const found = findStrings(this.strtab, want.map(n => Buffer.from(n, 'utf8')));
     const hits: { i: number; off: number }[][] = want.map(() => []);
     if (found.size) {
       let lo = Infinity, hi = -1;

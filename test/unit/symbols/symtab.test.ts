@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { ArangeTable, arangeSetUnits, parseAranges } from '../../../adapter/symbols/dwarf/aranges';
 import { SymbolTable } from '../../../adapter/symbols/elf/symtab';
+import { findStrings } from '../../../adapter/symbols/elf/strsearch';
 import { Bytes, section, unit } from './builder';
 
 /** strtab "\0vfs_read\0main\0": "read" is the tail of "vfs_read" (offset 5), as ld merges. */
@@ -39,6 +40,25 @@ describe('symbols/elf symtab: lookups by name without a table', () => {
     // A name not prefetched (vfs_read, above) went through the index.
     t.byNameAll('read').pop();
     assert.deepEqual(t.byNameAll('read').map(s => s.value), [0x2000n, 0x4000n], 'answers are copies: callers may not alter the cache');
+  });
+
+  it('findStrings streams a big table in steps: names across step boundaries, tails, every offset found', () => {
+    // 2.5 MB of filler strings with names planted across the 1 MiB steps, at the table's start and end.
+    const size = 2_500_000, data = new Uint8Array(size).fill(0x61);
+    for (let i = 7; i < size; i += 23) data[i] = 0;
+    const plant = (at: number, s: string) => { data.set(Buffer.from(s + '\0'), at); };
+    plant(0, 'vfs_read'); plant(1024 * 1024 - 3, 'schedule'); plant(2 * 1024 * 1024 - 8, 'x_schedule'); plant(size - 9, 'do_exit');
+    plant(700_000, 'kthread'); plant(1024 * 1024 + 40, 'read');
+    const names = ['read', 'schedule', 'do_exit', 'kthread', 'nothere', 'a'].map(n => Buffer.from(n));
+    const got = findStrings(section('.strtab', data), names);
+    const hay = Buffer.from(data);
+    const want = new Map<number, number>();
+    names.forEach((n, w) => { const needle = Buffer.concat([n, Buffer.from([0])]); for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) want.set(p, w); });
+    assert.deepEqual([...got].sort((x, y) => x[0] - y[0]), [...want].sort((x, y) => x[0] - y[0]));
+    assert.equal(got.get(1024 * 1024 - 3), 1, 'schedule across the first step boundary');
+    assert.equal(got.get(2 * 1024 * 1024 - 6), 1, 'the tail of x_schedule across the second');
+    assert.equal(got.get(4), 0, 'the tail of vfs_read at the start');
+    assert.ok(want.size > 100_000, 'the filler strings end in "a"');
   });
 
   it('gives the same answers once the address columns are built', () => {

@@ -1,0 +1,43 @@
+// Finds where names sit in a string table (.strtab, .debug_str): every offset holding one of the
+// names followed by NUL, in one streamed pass through the section's reused buffer (no copy of the
+// table kept: fresh memory costs more than the scan). Any offset counts, not only string starts:
+// linkers tail-merge strings, so "read" may be the end of "vfs_read".
+import type { Section } from './section';
+
+/** Bytes scanned per step. */
+const CHUNK = 1024 * 1024;
+
+/** Offsets in `sec` where `names[w]` + NUL starts → w. */
+export function findStrings(sec: Section, names: readonly Uint8Array[]): Map<number, number> {
+  const out = new Map<number, number>();
+  // Names by their last byte, as linked lists in typed arrays (no iterator or array per NUL).
+  const head = new Int32Array(256).fill(-1), next = new Int32Array(names.length).fill(-1);
+  let maxLen = 0;
+  for (let w = names.length - 1; w >= 0; w--) {
+    const n = names[w];
+    if (!n.length) continue;
+    next[w] = head[n[n.length - 1]]; head[n[n.length - 1]] = w;
+    if (n.length > maxLen) maxLen = n.length;
+  }
+  if (!maxLen) return out;
+  for (let start = 0; start < sec.size; start += CHUNK) {
+    // Each step also holds the maxLen bytes before it: a name ending in this step may begin there.
+    const lo = Math.max(0, start - maxLen), end = Math.min(sec.size, start + CHUNK);
+    scan(sec.transient(lo, end - lo), lo, start - lo, names, head, next, out);
+  }
+  return out;
+}
+
+/** The NULs at data[from..] whose preceding bytes are a name. */
+function scan(data: Uint8Array, base: number, from: number, names: readonly Uint8Array[], head: Int32Array, next: Int32Array, out: Map<number, number>): void {
+  for (let z = Math.max(1, from); z < data.length; z++) {
+    if (data[z] !== 0) continue;
+    for (let w = head[data[z - 1]]; w >= 0; w = next[w]) {
+      const n = names[w], p = z - n.length;
+      if (p < 0) continue;
+      let k = n.length - 2;
+      while (k >= 0 && data[p + k] === n[k]) k--;
+      if (k < 0) out.set(base + p, w);
+    }
+  }
+}
