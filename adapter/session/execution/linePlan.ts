@@ -15,13 +15,16 @@ export type Flow =
   /** A call returns to the next instruction (stepping over runs the callee). */
   | { kind: 'call' }
   /** Must be single-stepped: its successor is not known from its bytes. */
-  | { kind: 'special' };
+  | { kind: 'special' }
+  /** Near return: a special whose successor is the frame's return address. */
+  | { kind: 'return' };
 
 export interface PlanInsn { address: bigint; length: number; flow: Flow }
 
 /** Where the vCPU may stop: breakpoints at `stops` end the step there; at `specials` the
- *  instruction is single-stepped and planning starts again. */
-export interface LinePlan { stops: bigint[]; specials: bigint[] }
+ *  instruction is single-stepped and planning starts again. `returns`: the specials that are
+ *  near returns (a caller can replace them by its own plan from the return address). */
+export interface LinePlan { stops: bigint[]; specials: bigint[]; returns: bigint[] }
 
 export interface PlanInput {
   pc: bigint;
@@ -38,7 +41,7 @@ export interface PlanInput {
 }
 
 const SPECIAL = new Set([
-  'ret', 'retf', 'retfq', 'lret', 'lretq', 'hlt', 'int', 'int1', 'int3', 'into', 'ljmp', 'lcall',
+  'retf', 'retfq', 'lret', 'lretq', 'hlt', 'int', 'int1', 'int3', 'into', 'ljmp', 'lcall',
   'mwait', 'mwaitx', 'xbegin', 'xabort', 'rsm', 'enclu', 'encls', 'wait',
 ]);
 const SPECIAL_PREFIXES = ['iret', 'sys', 'vm', 'ud'];
@@ -51,6 +54,7 @@ export function flowOf(mnemonic: string, operands: string, invalid: boolean): Fl
   const words = mnemonic.trim().toLowerCase().split(/\s+/);
   const m = words[words.length - 1];
   const op = operands.trim();
+  if (m === 'ret') return { kind: 'return' };
   if (SPECIAL.has(m) || SPECIAL_PREFIXES.some(p => m.startsWith(p))) return { kind: 'special' };
   if (m === 'call') return { kind: 'call' };
   if (m === 'jmp') return DIRECT.test(op) ? { kind: 'jump', target: BigInt(op) } : { kind: 'special' };
@@ -65,6 +69,7 @@ export async function planLine(i: PlanInput): Promise<LinePlan | undefined> {
   const inFn = (a: bigint) => a >= i.fn.low && a < i.fn.high;
   const stops = new Set<bigint>();
   const specials = new Set<bigint>();
+  const returns = new Set<bigint>();
   const seen = new Set<bigint>();
   const work: bigint[] = [i.pc];
   while (work.length) {
@@ -76,7 +81,8 @@ export async function planLine(i: PlanInput): Promise<LinePlan | undefined> {
       if (!insn) return undefined;
       const f = insn.flow;
       const next: bigint = a + BigInt(insn.length);
-      if (f.kind === 'special' || (f.kind === 'call' && i.stepIn)) { specials.add(a); break; }
+      if (f.kind === 'return') returns.add(a);
+      if (f.kind === 'special' || f.kind === 'return' || (f.kind === 'call' && i.stepIn)) { specials.add(a); break; }
       const succ: bigint[] = f.kind === 'jump' ? [f.target] : f.kind === 'branch' ? [f.target, next] : [next];
       // Leaving the function other than onto a statement (a tail jump, the end of a noreturn
       // call): single-step this instruction and plan again from where it lands.
@@ -90,5 +96,5 @@ export async function planLine(i: PlanInput): Promise<LinePlan | undefined> {
     }
   }
   if (stops.size + specials.size === 0) return undefined;
-  return { stops: [...stops], specials: [...specials] };
+  return { stops: [...stops], specials: [...specials], returns: [...returns] };
 }

@@ -4,6 +4,7 @@
 // passes on). 64-bit code with CFI only; otherwise the caller single-steps as before.
 import type { RegisterValues } from '../../rsp';
 import { RspThreadId, virt } from '../../common/types';
+import { readLE } from '../../common/hex';
 import { cpuMode } from '../../x86/cpumode';
 import { Disassembler } from '../../x86/disasm';
 import type { ExecTarget, FunctionRange, LineLocator, SourceLine } from '../ports';
@@ -18,7 +19,13 @@ export type LineLeg = { kind: 'done'; result: RunResult } | { kind: 'special' };
 
 /** A leg planned for one vCPU at one pc: made at the stop (while the client looks at it) for the
  *  likely `next`, or when the step asks. */
-interface Planned { pc: bigint; cfa: bigint; plan: LinePlan; range: SourceLine; fn: FunctionRange }
+interface Planned {
+  pc: bigint; cfa: bigint; plan: LinePlan; range: SourceLine; fn: FunctionRange;
+  /** The plan's own sites, stops and specials (same frame: CFA equal to `cfa`). */
+  own: ReadonlySet<bigint>;
+  /** Stops of the caller's line after a return (its frame: rsp at least `cfa`). */
+  caller: ReadonlySet<bigint>;
+}
 
 export interface LineRunDeps {
   target: ExecTarget;
@@ -31,6 +38,8 @@ export interface LineRunDeps {
 /** Code is read in aligned chunks of this size, kept only until the VM runs or memory is
  *  written (a kernel patches its own text, e.g. Linux alternatives). */
 const CODE_CHUNK = 0x100n;
+/** Lengths of x86-64 call encodings (e8 rel32; ff /2 with its addressing forms), most common first. */
+const CALL_LENGTHS = [5n, 2n, 3n, 6n, 7n, 4n];
 const MAX_INSN = 15n;
 let disassembler: Promise<Disassembler> | undefined;
 
@@ -85,8 +94,14 @@ export class LineRuns {
       await this.chunk(thread, pc - (pc % CODE_CHUNK));
       const range = this.d.lines.lineAt(pc);
       if (gen !== this.generation || !range) return;
-      this.planned.set(`${thread}:false`, this.plan(thread, regs, false, range, fn).catch(() => undefined));
-    }, () => { /* the step reads again */ });
+      const planned = this.plan(thread, regs, false, range, fn).catch(() => undefined);
+      this.planned.set(`${thread}:false`, planned);
+      const p = await planned;
+      // Its breakpoints go in now (and the last step's leftovers out), not on the step's path.
+      if (p && !p.plan.specials.includes(pc)) {
+        await this.d.sites.prepare([...p.plan.stops, ...p.plan.specials], () => gen === this.generation);
+      }
+    }).catch(() => { /* the step plans and inserts again */ });
   }
 
   /** The plan of a leg from the vCPU's registers: undefined when it cannot plan (not 64-bit code,
@@ -108,7 +123,44 @@ export class LineRuns {
       isStop: a => (starts && a >= fn.low && a < fn.high && !starts.has(a) ? false : endsLineStep(d.lines.lineAt(a), range)),
       decodeAt: a => this.decodeAt(thread, fn, a),
     });
-    return plan && { pc, cfa, plan, range, fn };
+    if (!plan) return undefined;
+    const own = new Set([...plan.stops, ...plan.specials]);
+    // A return leaves the line into the caller's, which the step then finishes (as gdb): plan
+    // that line too and run both in one go, instead of stopping at the return to single-step it.
+    const after = plan.returns.length ? await this.callerPlan(thread, cfa, stepIn, fn) : undefined;
+    if (!after) return { pc, cfa, plan, range, fn, own, caller: new Set() };
+    const merged: LinePlan = {
+      stops: [...new Set([...plan.stops, ...after.stops])],
+      specials: plan.specials.filter(a => !plan.returns.includes(a)),
+      returns: [],
+    };
+    return { pc, cfa, plan: merged, range, fn, own, caller: new Set(after.stops) };
+  }
+
+  /** The plan of the caller's line from the return address (at CFA - 8, where x86-64 CFI puts
+   *  it), when it is a plain one: the return address follows a call, lies in another function
+   *  with line info, and the rest of that line needs no single-step. */
+  private async callerPlan(thread: RspThreadId, cfa: bigint, stepIn: boolean, fn: FunctionRange): Promise<LinePlan | undefined> {
+    const d = this.d;
+    const slot = await d.target.readVirtual(thread, virt(cfa - 8n), 8);
+    if (slot.unreadable.length) return undefined;
+    const ra = readLE(slot.data, 0, 8);
+    const fnC = d.lines.functionAt(ra);
+    const rangeC = d.lines.lineAt(ra);
+    if (!fnC || !rangeC || fnC.low === fn.low) return undefined;
+    let called = false;
+    for (const back of CALL_LENGTHS) {
+      const insn = await this.decodeAt(thread, fnC, ra - back);
+      if (insn?.flow.kind === 'call' && insn.address + BigInt(insn.length) === ra) { called = true; break; }
+    }
+    if (!called) return undefined;
+    const starts = d.lines.rowStarts?.(fnC);
+    const plan = await planLine({
+      pc: ra, fn: fnC, stepIn,
+      isStop: a => (starts && a >= fnC.low && a < fnC.high && !starts.has(a) ? false : endsLineStep(d.lines.lineAt(a), rangeC)),
+      decodeAt: a => this.decodeAt(thread, fnC, a),
+    });
+    return plan && plan.specials.length === 0 ? plan : undefined;
   }
 
   private chunk(thread: RspThreadId, base: bigint): Promise<Uint8Array | undefined> {
@@ -145,8 +197,16 @@ export class LineRuns {
         only: d.mode() === 'all' ? undefined : thread,
         temp: {
           sites,
-          // Undefined CFA at a hit (no CFI there) is taken: better stop than run away.
-          accept: async (t, hit) => t === thread && ((await frameCfa(hit)) ?? cfa) === cfa,
+          accept: async (t, hit) => {
+            if (t !== thread) return false;
+            const at = rip(hit);
+            const hitCfa = await frameCfa(hit);
+            // Undefined CFA at a hit (no CFI there) is taken: better stop than run away.
+            if (p.own.has(at) && (hitCfa ?? cfa) === cfa) return true;
+            // The caller's frame, after the return: deeper frames (a recursion, an interrupt on
+            // this stack) have rsp below this frame's CFA.
+            return p.caller.has(at) && (hit.get('rsp') ?? 0n) >= cfa && (hitCfa === undefined || hitCfa > cfa);
+          },
         },
       });
       if (r.kind !== 'temp') return { kind: 'done', result: r };

@@ -31,8 +31,11 @@ export class SiteManager {
 
   /** All Z/z packets of one sync go out together (the client pipelines them: one round trip,
    *  not one per site; QEMU flushes its translated code once for the whole batch either way). */
-  private async syncOnce(keepUnwanted: boolean): Promise<void> {
-    const { insert, remove } = diffSites(this.installed, this.table.desiredSites());
+  private syncOnce(keepUnwanted: boolean): Promise<void> {
+    return this.apply(diffSites(this.installed, this.table.desiredSites()), keepUnwanted);
+  }
+
+  private async apply({ insert, remove }: { insert: Site[]; remove: Site[] }, keepUnwanted: boolean): Promise<void> {
     const removals = (keepUnwanted ? [] : remove).map(async s => {
       const k = siteKey(s);
       this.installed.delete(k);
@@ -56,6 +59,21 @@ export class SiteManager {
     const results = await Promise.allSettled([...removals, ...inserts]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /** Makes the target match the table plus hidden code breakpoints at `addrs`, ahead of a likely
+   *  step (its plan's sites), while the VM is stopped anyway: the step that wants them finds
+   *  them in place; any other resume removes them first, as it removes every leftover.
+   *  `stillWanted` is asked right before the packets go out (the VM may be running by then). */
+  prepare(addrs: readonly bigint[], stillWanted: () => boolean): Promise<void> {
+    const p = this.syncing.then(async () => {
+      if (!stillWanted()) return;
+      const want = new Map(this.table.desiredSites());
+      for (const addr of addrs) { const s: Site = { kind: 'sw', addr, length: 1 }; want.set(siteKey(s), s); }
+      await this.apply(diffSites(this.installed, want), false);
+    });
+    this.syncing = p.catch(() => undefined);
+    return p;
   }
 
   installedCodeSitesAt(addr: bigint): Site[] {

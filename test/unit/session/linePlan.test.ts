@@ -30,45 +30,48 @@ describe('session: line-step plans', () => {
     assert.deepEqual(flowOf('bnd jmp', '0x40', false), { kind: 'jump', target: 0x40n });
     assert.deepEqual(flowOf('call', '0xffffffff80100000', false), { kind: 'call' });
     assert.deepEqual(flowOf('call', 'qword ptr [rip + 0x1234]', false), { kind: 'call' });
-    for (const [m, o] of [['jmp', 'rax'], ['notrack jmp', 'qword ptr [rax*8 + 0x10]'], ['ret', ''], ['repz ret', ''],
+    for (const [m, o] of [['jmp', 'rax'], ['notrack jmp', 'qword ptr [rax*8 + 0x10]'], ['retf', ''], ['lretq', ''],
       ['iretq', ''], ['hlt', ''], ['syscall', ''], ['sysretq', ''], ['int3', ''], ['int', '0x80'], ['ud2', ''], ['ljmp', '0x10:0x1000']]) {
       assert.deepEqual(flowOf(m, o, false), { kind: 'special' }, `${m} ${o}`);
     }
+    assert.deepEqual(flowOf('ret', '', false), { kind: 'return' });
+    assert.deepEqual(flowOf('repz ret', '', false), { kind: 'return' });
     assert.deepEqual(flowOf('mov', 'rax, qword ptr [rbp - 8]', false), { kind: 'next' });
     assert.deepEqual(flowOf('(bad)', '', true), { kind: 'special' });
   });
 
   it('a straight line stops at the next statement', async () => {
     const p = program({ 0x100: [2, next], 0x102: [3, next] }, [0x105]);
-    assert.deepEqual(await planLine(p), { stops: [0x105n], specials: [] });
+    assert.deepEqual(await planLine(p), { stops: [0x105n], specials: [], returns: [] });
   });
 
   it('follows branches and back edges inside the line; returns are single-stepped', async () => {
     const p = program({
       0x100: [2, next], 0x102: [2, { kind: 'branch', target: 0x130n }], 0x104: [2, { kind: 'branch', target: 0x100n }],
-      0x130: [3, next], 0x133: [1, { kind: 'special' }],
+      0x130: [3, next], 0x133: [1, { kind: 'return' }],
     }, [0x106]);
     const plan = (await planLine(p))!;
     assert.deepEqual(sorted(plan.stops), [0x106]);
     assert.deepEqual(sorted(plan.specials), [0x133]);
+    assert.deepEqual(sorted(plan.returns), [0x133], 'and known as a return');
     assert.equal(new Set(p.decoded).size, p.decoded.length, 'each instruction decoded once');
   });
 
   it('runs over calls when stepping over, single-steps them when stepping in', async () => {
     const code: Record<number, [number, Flow]> = { 0x100: [2, next], 0x102: [5, { kind: 'call' }], 0x107: [2, next] };
-    assert.deepEqual(await planLine(program(code, [0x109])), { stops: [0x109n], specials: [] });
-    assert.deepEqual(await planLine(program(code, [0x109], { stepIn: true })), { stops: [], specials: [0x102n] });
+    assert.deepEqual(await planLine(program(code, [0x109])), { stops: [0x109n], specials: [], returns: [] });
+    assert.deepEqual(await planLine(program(code, [0x109], { stepIn: true })), { stops: [], specials: [0x102n], returns: [] });
   });
 
   it('a jump out of the function is single-stepped unless it lands on a statement', async () => {
     const out = program({ 0x100: [2, next], 0x102: [5, { kind: 'jump', target: 0x9000n }] }, []);
-    assert.deepEqual(await planLine(out), { stops: [], specials: [0x102n] });
+    assert.deepEqual(await planLine(out), { stops: [], specials: [0x102n], returns: [] });
     const ontoStatement = program({ 0x100: [2, next], 0x102: [5, { kind: 'jump', target: 0x9000n }] }, [0x9000]);
-    assert.deepEqual(await planLine(ontoStatement), { stops: [0x9000n], specials: [] });
+    assert.deepEqual(await planLine(ontoStatement), { stops: [0x9000n], specials: [], returns: [] });
   });
 
   it('the instruction at pc itself may be the one to single-step', async () => {
-    assert.deepEqual(await planLine(program({ 0x100: [1, { kind: 'special' }] }, [0x101])), { stops: [], specials: [0x100n] });
+    assert.deepEqual(await planLine(program({ 0x100: [1, { kind: 'special' }] }, [0x101])), { stops: [], specials: [0x100n], returns: [] });
   });
 
   it('gives no plan for a line without exits, unreadable code or too many instructions', async () => {

@@ -94,14 +94,29 @@ describe('session/execution: line steps on hidden breakpoints', function () {
     assert.deepEqual(m.steppedAt, [0x108n], 'only the call');
   });
 
-  it('a return is single-stepped and the caller line finished, as gdb does', async () => {
+  it('a return runs on to the end of the caller line in the same resume (the caller line finished, as gdb does)', async () => {
     const { m, stepper } = rig(0x100n);
     await stepper.step(T1, 'over', 'line');
     await stepper.step(T1, 'in', 'line');      // f's body, 0x201 (line 21)
     await stepper.step(T1, 'over', 'line');    // line 22 at 0x204
     assert.equal(m.cpus[0].rip, 0x204n);
+    let resumes = 0;
+    const resume = m.resume.bind(m);
+    m.resume = async a => { resumes++; await resume(a); };
     await stepper.step(T1, 'over', 'line');    // ret → 0x10d (mid line 11) → line 12
     assert.equal(m.cpus[0].rip, 0x111n);
+    assert.deepEqual(m.steppedAt, [0x108n], 'the ret was not single-stepped');
+    assert.equal(resumes, 1, 'one resume');
+  });
+
+  it('a return into a caller whose return address does not follow a call is single-stepped', async () => {
+    const { m, stepper } = rig(0x100n);
+    await stepper.step(T1, 'over', 'line');
+    await stepper.step(T1, 'in', 'line');
+    await stepper.step(T1, 'over', 'line');
+    m.mem.set(m.cpus[0].rsp, 0x111n);          // a forged return address (e.g. a context switch)
+    await stepper.step(T1, 'over', 'line');    // ret → 0x111 (line 12) → line 13
+    assert.equal(m.cpus[0].rip, 0x115n);
     assert.deepEqual(m.steppedAt, [0x108n, 0x207n]);
   });
 
@@ -125,12 +140,18 @@ describe('session/execution: line steps on hidden breakpoints', function () {
     runs.prefetch(T1);
     await new Promise(r => setTimeout(r, 50));
     assert.equal(cfas, 1, 'planned at the stop');
+    assert.deepEqual([...m.bps.keys()], [0x108n], "the plan's breakpoint is inserted at the stop");
+    const z: bigint[] = [];
+    const ins = m.insertBreakpoint.bind(m);
+    m.insertBreakpoint = async (k, a) => { z.push(a); await ins(k, a); };
     await stepper.step(T1, 'over', 'line');
     assert.equal(m.cpus[0].rip, 0x108n);
     assert.equal(cfas, 2, 'the step computed only the CFA of its hit');
+    assert.deepEqual(z, [], 'and inserted nothing');
     runs.prefetch(T1);
     runs.invalidate(); // the VM runs before the plan is used (e.g. continue)
     await new Promise(r => setTimeout(r, 50));
+    assert.deepEqual(z, [], 'a plan of an older stop inserts nothing');
     cfas = 0;
     await stepper.step(T1, 'over', 'line');
     assert.equal(m.cpus[0].rip, 0x111n, 'over the call');
