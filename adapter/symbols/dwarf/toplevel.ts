@@ -38,8 +38,15 @@ function siblingOf(u: Unit, c: ByteCursor, a: Abbrev, attrsPos: number): number 
   while (k < specs.length && specs[k].at !== DW_AT.sibling) k++;
   if (k === specs.length) return -1;
   const off = layoutOf(a, u.header).offsets[k];
-  if (off < 0) return -1;
-  const b = c.bytes, p = attrsPos + off;
+  let p = attrsPos + off;
+  if (off < 0) {
+    // A variable-size form comes first (GCC puts DW_AT_frame_base's exprloc before the sibling
+    // of every concrete function): step over the attributes before it.
+    c.pos = attrsPos;
+    for (let i = 0; i < k; i++) skipValue(c, specs[i].form, u.header);
+    p = c.pos;
+  }
+  const b = c.bytes;
   switch (a.attrs[k].form) {
     case DW_FORM.ref4: return p + 4 <= c.end ? u.offset + (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 0x1000000 : -1;
     case DW_FORM.ref2: return p + 2 <= c.end ? u.offset + (b[p] | (b[p + 1] << 8)) : -1;
