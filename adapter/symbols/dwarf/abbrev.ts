@@ -19,8 +19,6 @@ export interface Abbrev {
   readonly tag: number;
   readonly hasChildren: boolean;
   readonly attrs: readonly AttrSpec[];
-  /** Per (addressSize, offsetSize, version) key: byte size of all attributes when fixed, else -1. */
-  fixedSize: Map<number, number>;
   /** Attribute layout for the encoding `layoutKey` (layout.ts). */
   layout?: AbbrevLayout;
   layoutKey?: number;
@@ -137,9 +135,9 @@ export class AbbrevTable {
       if (form === DW_FORM.implicit_const) attrs.push({ at, form, implicitConst: c.sleb() });
       else attrs.push({ at, form });
     }
-    if (!store) return { code, tag, hasChildren: children === 1, attrs, fixedSize: new Map() };
+    if (!store) return { code, tag, hasChildren: children === 1, attrs };
     if ((code < 4096 ? this.small[code] : this.large.get(code))) throw c.error(`duplicate abbreviation code ${code}`, start);
-    const a: Abbrev = this.scanned?.get(code) ?? { code, tag, hasChildren: children === 1, attrs, fixedSize: new Map() };
+    const a: Abbrev = this.scanned?.get(code) ?? { code, tag, hasChildren: children === 1, attrs };
     if (code < 4096) this.small[code] = a; else this.large.set(code, a);
     return a;
   }

@@ -30,14 +30,30 @@ export function findStrings(sec: Section, names: readonly Uint8Array[]): Map<num
 
 /** The NULs at data[from..] whose preceding bytes are a name. */
 function scan(data: Uint8Array, base: number, from: number, names: readonly Uint8Array[], head: Int32Array, next: Int32Array, out: Map<number, number>): void {
-  for (let z = Math.max(1, from); z < data.length; z++) {
-    if (data[z] !== 0) continue;
-    for (let w = head[data[z - 1]]; w >= 0; w = next[w]) {
-      const n = names[w], p = z - n.length;
-      if (p < 0) continue;
-      let k = n.length - 2;
-      while (k >= 0 && data[p + k] === n[k]) k--;
-      if (k < 0) out.set(base + p, w);
+  let z = Math.max(1, from);
+  if ((data.byteOffset & 3) === 0) {
+    // Four bytes at a time: only words holding a zero byte are looked at (most hold none).
+    const words = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
+    for (let i = z >> 2; i < words.length; i++) {
+      const v = words[i];
+      if (((v - 0x01010101) & ~v & HIGH_BITS) === 0) continue;
+      for (let k = Math.max(i << 2, z), e = (i << 2) + 4; k < e; k++) if (data[k] === 0) match(data, k, base, names, head, next, out);
     }
+    z = Math.max(z, words.length << 2);
+  }
+  for (; z < data.length; z++) if (data[z] === 0) match(data, z, base, names, head, next, out);
+}
+
+const HIGH_BITS = 0x80808080 | 0;
+
+/** Records the names that end right before the NUL at data[z]. */
+function match(data: Uint8Array, z: number, base: number, names: readonly Uint8Array[], head: Int32Array, next: Int32Array, out: Map<number, number>): void {
+  if (z === 0) return;
+  for (let w = head[data[z - 1]]; w >= 0; w = next[w]) {
+    const n = names[w], p = z - n.length;
+    if (p < 0) continue;
+    let k = n.length - 2;
+    while (k >= 0 && data[p + k] === n[k]) k--;
+    if (k < 0) out.set(base + p, w);
   }
 }
