@@ -54,14 +54,16 @@ export class ExoDebugSession extends DebugSession {
   private readonly events: RuntimeEvents = {
     stopped: (r: StoppedResult) => {
       this.inspector?.invalidate();
-      // The prefetch's stack read goes out first (as this turn's promises run), the event right
-      // after: QEMU answers the read while the event travels to the client.
-      this.inspector?.prefetch(r.thread);
       const ev = new StoppedEvent(r.reason, r.thread, r.text) as DebugProtocol.StoppedEvent;
       ev.body.allThreadsStopped = true;
       if (r.hitIds.length) ev.body.hitBreakpointIds = r.hitIds;
       if (r.text) ev.body.description = r.text;
-      setImmediate(() => this.sendEvent(ev));
+      // A step's stop goes out at once (a quick `next` waits for nothing else). Other stops: the
+      // prefetch's stack read goes out first (as this turn's promises run), the event right
+      // after: QEMU answers the read while the event travels to the client.
+      if (r.reason === 'step') this.sendEvent(ev);
+      this.inspector?.prefetch(r.thread);
+      if (r.reason !== 'step') setImmediate(() => this.sendEvent(ev));
     },
     output: (category, text) => this.sendEvent(new OutputEvent(text, category)),
     exited: description => {
