@@ -82,7 +82,7 @@ export class CuLineTable {
    * @param primary the unit's main source file (comp_dir/DW_AT_name): gdb lists its table first,
    *   the others in reverse order of creation.
    */
-  constructor(readonly program: LineProgram, private readonly hasSectionAtZero: boolean, primary?: string) {
+  constructor(readonly program: LineProgram, private readonly hasSectionAtZero: boolean, private readonly primary?: string) {
     this.byFileIndex = new Array<SubfileTable | undefined>(program.files.length).fill(undefined);
     // Sequences stream from the program (no row columns kept): offsets are taken from the first
     // start and moved to the lowest one at the end.
@@ -136,7 +136,8 @@ export class CuLineTable {
       const fe = this.program.file(file);
       const path = fe ? fe.path : `<file ${file}>`;
       t = this.known.get(path);
-      if (!t) { t = new SubfileTable(path, this.firstStart, 64); this.known.set(path, t); }
+      // The unit's own file gets most rows: sized for them at once (regrowth copies fresh memory).
+      if (!t) { t = new SubfileTable(path, this.firstStart, path === this.primary ? this.program.rowEstimate : 64); this.known.set(path, t); }
       if (file < this.byFileIndex.length) this.byFileIndex[file] = t; else this.extra.set(file, t);
     }
     return t;

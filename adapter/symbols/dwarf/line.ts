@@ -180,6 +180,9 @@ export class LineProgram {
     private readonly ctx: LineContext,
   ) {}
 
+  /** About how many rows the program makes (~3 bytes each in a vmlinux): a capacity hint. */
+  get rowEstimate(): number { return Math.ceil((this.progEnd - this.progStart) / 3); }
+
   /** The file entry for a row's file register (1-based before v5, 0-based in v5). */
   file(index: number): FileEntry | undefined { return this.files[index]; }
 
@@ -293,7 +296,10 @@ export class LineProgram {
     const bytes = c.bytes, end = c.end;
     // Rows take ~3-4 bytes each in a vmlinux (1 at best): start near the expected count and
     // double when needed (capacity is zero-filled memory: over-allocating costs time).
-    const rows = sink ? (scratch ??= new RowColumns(4096)) : new RowColumns(Math.max(16, Math.ceil((end - c.pos) / 3)));
+    const expect = Math.max(16, Math.ceil((end - c.pos) / 3));
+    // The scratch is sized once for a big program (its content is dead between runs: no copy).
+    if (sink && (!scratch || scratch.delta.length < expect)) scratch = new RowColumns(Math.max(expect, 4096));
+    const rows = sink ? scratch! : new RowColumns(expect);
     let { delta: rDelta, file: rFile, line: rLine, column: rColumn, flags: rFlags, disc: rDisc, opIndex: rOp } = rows;
     const seqs: LineSequence[] = [];
     const { minInst, maxOps, lineBase, lineRange, opcodeBase, defaultIsStmt } = p;
