@@ -42,6 +42,11 @@ const CODE_CHUNK = 0x100n;
 const CALL_LENGTHS = [5n, 2n, 3n, 6n, 7n, 4n];
 const MAX_INSN = 15n;
 let disassembler: Promise<Disassembler> | undefined;
+/** Decoded instructions by address with their bytes, across stops (checked against the bytes
+ *  read at each stop: code that changed is decoded again). */
+const decoded = new Map<bigint, { bytes: Uint8Array; insn: PlanInsn }>();
+const MAX_DECODED = 50_000;
+const sameBytes = (known: Uint8Array, now: Uint8Array) => known.length <= now.length && known.every((b, i) => now[i] === b);
 
 /** Loads the disassembler ahead of the first step (the wasm module takes a moment). */
 export function warmUpLineRuns(): void {
@@ -241,11 +246,20 @@ export class LineRuns {
       const second = await this.chunk(thread, base + CODE_CHUNK);
       if (second) bytes = Uint8Array.from([...bytes, ...second.subarray(0, Number(MAX_INSN) - bytes.length)]);
     }
+    // The same bytes at the same address decode the same: reuse a decode of an earlier stop
+    // (each `next` in a function would otherwise decode its lines again, ~40 µs or more each).
+    const seen = decoded.get(addr);
+    if (seen && sameBytes(seen.bytes, bytes)) {
+      this.insns.set(`${thread}:${addr}`, seen.insn);
+      return seen.insn;
+    }
     const dis = await (disassembler ??= Disassembler.create());
     const [insn] = dis.disassemble(bytes, addr, 64, { count: 1 });
     if (!insn) return undefined;
     const p: PlanInsn = { address: addr, length: insn.length, flow: flowOf(insn.mnemonic, insn.operands, insn.invalid) };
     this.insns.set(`${thread}:${addr}`, p);
+    if (decoded.size >= MAX_DECODED) decoded.clear();
+    decoded.set(addr, { bytes: bytes.slice(0, insn.length), insn: p });
     return p;
   }
 }

@@ -56,7 +56,7 @@ const noEval: HitEvaluator = { condition: async () => true, log: async () => {} 
 const T1 = rspThread(1);
 
 function rig(start: bigint, lines: LineLocator = baseLines) {
-  const m = new CodeMachine(program, [start]);
+  const m = new CodeMachine(new Map(program), [start]);
   const table = new BreakpointTable();
   const sites = new SiteManager(m, table);
   const runner = new Runner(m, sites, () => noEval, 1000);
@@ -156,6 +156,19 @@ describe('session/execution: line steps on hidden breakpoints', function () {
     await stepper.step(T1, 'over', 'line');
     assert.equal(m.cpus[0].rip, 0x111n, 'over the call');
     assert.equal(cfas, 2, 'planned again (a plan of an older stop is never used)');
+  });
+
+  it('decodes again where the code changed since an earlier stop (decodes are kept by their bytes)', async () => {
+    const { m, stepper, runs } = rig(0x100n);
+    await stepper.step(T1, 'over', 'line');    // decodes 0x100 and 0x104 (nops)
+    assert.equal(m.cpus[0].rip, 0x108n);
+    runs.invalidate();
+    m.program.set(0x104n, { kind: 'ret', len: 1 });
+    m.program.set(0x105n, { kind: 'op', len: 3 });
+    m.cpus[0].rip = 0x100n;
+    const leg = await runs.leg(T1, false, base.lineAt(0x100n)!, base.functionAt(0x100n)!);
+    assert.equal(leg?.kind, 'special', 'the new ret at 0x104 is single-stepped, not run over as the old nop');
+    assert.equal(m.cpus[0].rip, 0x104n);
   });
 
   it('leftovers stay through sync(true), a later plan wanting them costs no Z/z, a single-step drops them first', async () => {
