@@ -5,10 +5,9 @@ import { describeError } from '../common/errors';
 import { SymbolFile } from '../symbols';
 import type { CfiSection } from '../symbols/cfi/section';
 import { skipPrologue } from '../symbols/query/prologue';
-import { scopesAt } from '../symbols/values/scope';
 import { typeOf } from '../symbols/values/types';
 import { cfiSectionsOf, frameCfa, X86_64_REG_NAMES } from '../symbols/unwind';
-import { engineFrames, memoizeRows, type FrameBuilder } from './inspect/engineStack';
+import { engineFrames, FrameFacts, memoizeRows, type FrameBuilder } from './inspect/engineStack';
 import type { FunctionRange, SourceLine } from './ports';
 import type { SessionSymbols } from './symbolsPort';
 import { noSymbols } from './symbolsPort';
@@ -49,12 +48,13 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
   memoizeRows(cfi);
   const session = facadeSymbols(sf, path, cfi);
   let main: { pc: bigint | undefined } | undefined;
+  const facts = new FrameFacts(sf);
   const loaded: LoadedSymbols = {
-    session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a)),
-    warmAt: (addrs: readonly bigint[]) => warmAt(sf, cfi, addrs),
+    session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a), facts),
+    warmAt: (addrs: readonly bigint[]) => warmAt(sf, cfi, facts, addrs),
     mainPc: () => (main ??= { pc: mainPc(sf) }).pc,
   };
-  warmUp(sf, cfi);
+  warmUp(sf, cfi, facts);
   return loaded;
 }
 
@@ -72,7 +72,7 @@ function mainPc(sf: SymbolFile): bigint | undefined {
  * function and entry): line table, function index and scopes are parsed lazily, and a user's
  * first stop should not pay for them.
  */
-function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
+function warmUp(sf: SymbolFile, cfi: CfiSection[], facts: FrameFacts): void {
   setTimeout(() => {
     for (const n of MAIN_NAMES) {
       const s = sf.symbolByName(n);
@@ -80,7 +80,7 @@ function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
       try {
         sf.lineForPc(s.value);
         sf.functionContaining(s.value);
-        scopesAt(sf.dwarf, s.value);
+        facts.scopesAt(s.value);
         sf.addressInfo(s.value);
         for (const c of cfi) c.findFde(s.value); // builds the FDE index
         // The padding after a function is outside .debug_aranges: looking it up builds the unit
@@ -93,24 +93,22 @@ function warmUp(sf: SymbolFile, cfi: CfiSection[]): void {
   }, 0).unref?.();
 }
 
-/** What a stop at `addr` parses first (scopes and the types of their variables, the CFI row, the
- *  symbol and line lookups), done ahead while the kernel runs to it: one address per event-loop
- *  turn, so a request or a stop reply that comes in meanwhile waits for one at most. */
-function warmAt(sf: SymbolFile, cfi: CfiSection[], addrs: readonly bigint[]): void {
-  const todo = addrs.slice(0, 16);
-  const next = () => {
-    const a = todo.shift();
-    if (a === undefined) return;
+/** What a stop at `addr` looks up first (its scopes, their names, variable types and source
+ *  position, the CFI row, the symbol), done as breakpoints are set: a few milliseconds per new
+ *  site inside setBreakpoints rather than later, where they could delay a request or a stop. */
+function warmAt(sf: SymbolFile, cfi: CfiSection[], facts: FrameFacts, addrs: readonly bigint[]): void {
+  for (const a of addrs.slice(0, 16)) {
     try {
-      sf.lineForPc(a);
       sf.functionContaining(a);
       sf.symbolAt(a);
       for (const c of cfi) c.rowAt(a);
-      for (const s of scopesAt(sf.dwarf, a)) for (const d of [...s.params, ...s.locals]) typeOf(d);
+      facts.scopesAt(a).forEach((s, depth) => {
+        facts.nameOf(s);
+        facts.placeOf(a, depth);
+        for (const d of [...s.params, ...s.locals]) typeOf(d);
+      });
     } catch { /* errors surface again, cached, when really asked */ }
-    setImmediate(next);
-  };
-  setImmediate(next);
+  }
 }
 
 function facadeSymbols(sf: SymbolFile, path: string, cfi: CfiSection[]): SessionSymbols {

@@ -54,12 +54,32 @@ const namedRegisters = (m: UnwindFrame): Map<string, bigint> => {
   return out;
 };
 
-export function engineFrames(sf: SymbolFile, cfi: CfiSection[], dataSymbolAt: (a: bigint) => { name: string; offset: bigint } | undefined): FrameBuilder {
-  const scopes = new PcMemo<ScopeFrame[]>();
-  const names = new PcMemo<string>();
-  const places = new PcMemo<Where>();
-  const scopesOf = (pc: bigint) => { try { return scopes.get(pc, () => scopesAt(sf.dwarf, pc)); } catch { return []; } };
-  const nameOf = (s: ScopeFrame) => names.get(`${s.die.offset}`, () => { try { return s.die.qualifiedName() ?? s.name; } catch { return s.name; } });
+/** What a frame at a pc looks like in the debug info, computed once per pc: DWARF scopes
+ *  (inlined calls innermost first), qualified names, source positions. */
+export class FrameFacts {
+  private readonly scopes = new PcMemo<ScopeFrame[]>();
+  private readonly names = new PcMemo<string>();
+  private readonly places = new PcMemo<Where>();
+
+  constructor(private readonly sf: SymbolFile) {}
+
+  scopesAt(pc: bigint): ScopeFrame[] {
+    try { return this.scopes.get(pc, () => scopesAt(this.sf.dwarf, pc)); } catch { return []; }
+  }
+
+  nameOf(s: ScopeFrame): string {
+    return this.names.get(`${s.die.offset}`, () => { try { return s.die.qualifiedName() ?? s.name; } catch { return s.name; } });
+  }
+
+  /** Where virtual frame `depth` (0 = innermost) of the scopes at `lookupPc` is: the line table
+   *  for the innermost, the call site (DW_AT_call_file/line/column) for a caller of an inlined call. */
+  placeOf(lookupPc: bigint, depth: number): Where {
+    const inner = depth > 0 ? this.scopesAt(lookupPc)[depth - 1] : undefined;
+    return this.places.get(`${lookupPc}:${inner?.die.offset ?? ''}`, () => (inner?.inlined ? callSite(this.sf, inner) : lineOf(this.sf, lookupPc)));
+  }
+}
+
+export function engineFrames(sf: SymbolFile, cfi: CfiSection[], dataSymbolAt: (a: bigint) => { name: string; offset: bigint } | undefined, facts: FrameFacts): FrameBuilder {
   const functionStart = (pc: bigint) => { const s = sf.symbolAt(pc); return s?.symbol.type === 'func' ? s.symbol.value : undefined; };
 
   return async (regs, read) => {
@@ -81,17 +101,14 @@ export function engineFrames(sf: SymbolFile, cfi: CfiSection[], dataSymbolAt: (a
       // The frame whose CFI marks its caller as interrupted is the interrupt entry stub.
       const interruptEntry = res.frames[i + 1]?.signalFrame === true;
       const base = { pc: machine.pc, lookupPc, cfa: machine.cfa, regs: regsOf, state, interruptEntry };
-      const here = scopesOf(lookupPc);
+      const here = facts.scopesAt(lookupPc);
       if (here.length === 0) {
         // No DWARF here: named by its ELF symbol (gdb's bt), placed by the line table if any.
-        out.push({ ...base, inlined: false, inlineDepth: 0, function: dataSymbolAt(lookupPc)?.name, ...places.get(`${lookupPc}:`, () => lineOf(sf, lookupPc)) });
+        out.push({ ...base, inlined: false, inlineDepth: 0, function: dataSymbolAt(lookupPc)?.name, ...facts.placeOf(lookupPc, 0) });
         return;
       }
       here.forEach((s, d) => {
-        // The caller of an inlined call is placed at the call (DW_AT_call_file/line/column).
-        const inner = d > 0 ? here[d - 1] : undefined;
-        const where = places.get(`${lookupPc}:${inner?.die.offset ?? ''}`, () => (inner?.inlined ? callSite(sf, inner) : lineOf(sf, lookupPc)));
-        out.push({ ...base, inlined: s.inlined, inlineDepth: d, function: nameOf(s), scope: s, ...where });
+        out.push({ ...base, inlined: s.inlined, inlineDepth: d, function: facts.nameOf(s), scope: s, ...facts.placeOf(lookupPc, d) });
       });
     });
     return out;

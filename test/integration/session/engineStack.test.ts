@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { SymbolFile } from '../../../adapter/symbols';
 import { buildStack, cfiSectionsOf } from '../../../adapter/symbols/unwind/stack';
 import { X86_64_REG_NAMES } from '../../../adapter/symbols/unwind';
-import { engineFrames, memoizeRows } from '../../../adapter/session/inspect/engineStack';
+import { engineFrames, FrameFacts, memoizeRows } from '../../../adapter/session/inspect/engineStack';
 import { Fixture, markerLine, memoryReader } from '../symbols-values/oracle';
 
 describe('session stack builder vs buildStack and gdb (C fixture)', function () {
@@ -19,7 +19,7 @@ describe('session stack builder vs buildStack and gdb (C fixture)', function () 
       const sf = SymbolFile.open(exe);
       const cfi = cfiSectionsOf(sf.elf);
       memoizeRows(cfi);
-      const build = engineFrames(sf, cfi, () => undefined);
+      const build = engineFrames(sf, cfi, () => undefined, new FrameFacts(sf));
       for (const stop of ['scale', 'leaf']) {
         const line = markerLine('frames.c', stop);
         const dump = fx.gdbDump(exe, 'frames.c', line);
