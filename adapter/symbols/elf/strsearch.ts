@@ -30,17 +30,25 @@ export function findStrings(sec: Section, names: readonly Uint8Array[]): Map<num
 
 /** The NULs at data[from..] whose preceding bytes are a name. */
 function scan(data: Uint8Array, base: number, from: number, names: readonly Uint8Array[], head: Int32Array, next: Int32Array, out: Map<number, number>): void {
-  let z = Math.max(1, from);
-  if ((data.byteOffset & 3) === 0) {
-    // Four bytes at a time: only words holding a zero byte are looked at (most hold none).
-    const words = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
-    for (let i = z >> 2; i < words.length; i++) {
-      const v = words[i];
-      if (((v - 0x01010101) & ~v & HIGH_BITS) === 0) continue;
-      for (let k = Math.max(i << 2, z), e = (i << 2) + 4; k < e; k++) if (data[k] === 0) match(data, k, base, names, head, next, out);
-    }
-    z = Math.max(z, words.length << 2);
+  const z = Math.max(1, from);
+  // Each loop in its own function: V8 optimizes a loop while it runs, and code after it that
+  // had not run yet would deoptimize that code once per step.
+  if ((data.byteOffset & 3) !== 0) { scanBytes(data, z, base, names, head, next, out); return; }
+  const words = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
+  scanWords(data, words, z, base, names, head, next, out);
+  scanBytes(data, Math.max(z, words.length << 2), base, names, head, next, out);
+}
+
+/** Four bytes at a time: only words holding a zero byte are looked at (most hold none). */
+function scanWords(data: Uint8Array, words: Int32Array, z: number, base: number, names: readonly Uint8Array[], head: Int32Array, next: Int32Array, out: Map<number, number>): void {
+  for (let i = z >> 2; i < words.length; i++) {
+    const v = words[i];
+    if (((v - 0x01010101) & ~v & HIGH_BITS) === 0) continue;
+    for (let k = Math.max(i << 2, z), e = (i << 2) + 4; k < e; k++) if (data[k] === 0) match(data, k, base, names, head, next, out);
   }
+}
+
+function scanBytes(data: Uint8Array, z: number, base: number, names: readonly Uint8Array[], head: Int32Array, next: Int32Array, out: Map<number, number>): void {
   for (; z < data.length; z++) if (data[z] === 0) match(data, z, base, names, head, next, out);
 }
 
