@@ -72,10 +72,7 @@ export class ArangeTable {
         n++;
       }
     }
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    // Stable by (high half, low half) of the start, as the sort of entries was.
-    order.sort((x, y) => lo32[2 * x + 1] - lo32[2 * y + 1] || lo32[2 * x] - lo32[2 * y] || x - y);
+    const order = sortedOrder(lo32, n);
     const lows = new BigUint64Array(n), highs = new BigUint64Array(n), units = new Float64Array(n);
     const lw = new Uint32Array(lows.buffer), hw = new Uint32Array(highs.buffer);
     const L = LITTLE_ENDIAN ? 0 : 1, H = 1 - L;
@@ -91,6 +88,28 @@ export class ArangeTable {
     return new ArangeTable(lows, highs, units);
   }
 }
+
+/** Range indices stable-sorted by start address (high half, then low half). */
+function sortedOrder(lo32: Uint32Array, n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  let sameHigh = n < PACK;
+  for (let i = 1; i < n && sameHigh; i++) sameHigh = lo32[2 * i + 1] === lo32[1];
+  if (sameHigh) {
+    // One high half (a kernel's 0xffffffff): (low half, index) packed in one exact float sorts
+    // natively, no comparator call per comparison.
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = lo32[2 * i] * PACK + i;
+    keys.sort();
+    for (let k = 0; k < n; k++) order[k] = keys[k] % PACK;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => lo32[2 * x + 1] - lo32[2 * y + 1] || lo32[2 * x] - lo32[2 * y] || x - y);
+  return order;
+}
+
+/** Ranges up to which (32-bit low half, index) pairs pack into one exact float (2^21). */
+const PACK = 2097152;
 
 /** Every range of every set, sorted by low address (objects: for tools and tests). */
 export function parseAranges(sec: Section): ArangeEntry[] {

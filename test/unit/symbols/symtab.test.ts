@@ -98,4 +98,24 @@ describe('symbols/elf symtab: lookups by name without a table', () => {
     assert.equal(t.unitAt(0xffffffff81000008n), 0x10);
     assert.equal(t.unitAt(0xffffffff80000fffn), 0x90);
   });
+
+  it('sorts ranges that share their high half (a kernel) natively, stable for equal starts', () => {
+    const b = new Bytes();
+    const set = (cu: number, ranges: [bigint, bigint][]) => unit(b, x => {
+      x.u16(2).u32(cu).u8(8, 0).u32(0);
+      for (const [lo, len] of ranges) x.u64(lo).u64(len);
+      x.u64(0n).u64(0n);
+    });
+    set(0x10, [[0xffffffff81200000n, 0x100n], [0xffffffff80000000n, 0x10n]]);
+    set(0x90, [[0xffffffff81000000n, 0x20n], [0xffffffff81200000n, 0x8n], [0xfffffffffffffff0n, 0x20n]]);
+    set(0x120, [[0xffffffff80ffff00n, 0x200n]]);
+    const t = ArangeTable.parse(section('.debug_aranges', b.done()));
+    assert.deepEqual(Array.from({ length: t.length }, (_, i) => t.entry(i)).map(e => [e.low, e.high, e.unit]), [
+      [0xffffffff80000000n, 0xffffffff80000010n, 0x10], [0xffffffff80ffff00n, 0xffffffff81000100n, 0x120],
+      [0xffffffff81000000n, 0xffffffff81000020n, 0x90], [0xffffffff81200000n, 0xffffffff81200100n, 0x10],
+      [0xffffffff81200000n, 0xffffffff81200008n, 0x90], [0xfffffffffffffff0n, 0x10n, 0x90],
+    ]);
+    assert.equal(t.unitAt(0xffffffff81000010n), 0x90);
+    assert.equal(t.unitAt(0xffffffff810000ffn), 0x120);
+  });
 });
