@@ -10,6 +10,7 @@ import { Disassembler } from '../../x86/disasm';
 import type { ExecTarget, FunctionRange, LineLocator, SourceLine } from '../ports';
 import type { SteppingMode } from '../protocol';
 import { flowOf, planLine, type LinePlan, type PlanInsn } from './linePlan';
+import { fastDecode } from './x86flow';
 import type { RunResult, Runner } from './runner';
 import type { SiteManager } from './sites';
 import type { Site } from '../breakpoints/table';
@@ -252,6 +253,12 @@ export class LineRuns {
     if (seen && sameBytes(seen.bytes, bytes)) {
       this.insns.set(`${thread}:${addr}`, seen.insn);
       return seen.insn;
+    }
+    const fast = fastDecode(bytes, addr);
+    if (fast) {
+      const p: PlanInsn = { address: addr, ...fast };
+      this.insns.set(`${thread}:${addr}`, p);
+      return p;
     }
     const dis = await (disassembler ??= Disassembler.create());
     const [insn] = dis.disassemble(bytes, addr, 64, { count: 1 });
