@@ -29,7 +29,7 @@ async function inFormat(nodes: ValueNode[], format: IntegerFormat | undefined): 
 type Children = (start?: number, count?: number, format?: IntegerFormat) => Promise<DebugProtocol.Variable[]>;
 const hex = (v: bigint) => '0x' + v.toString(16);
 /** Rehearsals at the main function on the first run (see rehearseSites). */
-const WARM_ROUNDS = 8;
+const WARM_ROUNDS = 3;
 
 export class Inspector {
   private frames = new Map<number, Promise<Frame[]>>();
@@ -67,7 +67,9 @@ export class Inspector {
     };
     this.rehearsal = new StopRehearsal({
       frames: rt.parts.loaded.frames, vars: this.vars, symbols: rt.symbols, sources: this.sources,
-      thread: () => rt.lastThread, allowed: () => rt.freeRunning, callerPc: () => rt.parts.loaded.mainPc?.(),
+      thread: () => rt.lastThread, callerPc: () => rt.parts.loaded.mainPc?.(),
+      // Only once the VM really runs: before that, breakpoints go in and the resume goes out.
+      gate: () => (!rt.freeRunning ? 'stop' : rt.isRunning ? 'run' : 'wait'),
     });
     rt.onResume = () => this.rehearseSites();
     rt.inspected = thread => this.burst.done(thread);

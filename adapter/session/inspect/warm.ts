@@ -6,7 +6,7 @@
 import type { RspThreadId } from '../../common/types';
 import type { FrameBuilder } from '../symbolsLoader';
 import type { SessionSymbols } from '../symbolsPort';
-import { IdleSlices, type Slice } from './idleSlices';
+import { IdleSlices, type Slice, type SliceGate } from './idleSlices';
 import type { FrameVariables } from './locals';
 import type { SourcePaths } from './sources';
 import type { Frame } from './stack';
@@ -20,8 +20,9 @@ export interface RehearsalDeps {
   sources: SourcePaths;
   /** Any vCPU id (synthetic frames never read through it). */
   thread: () => RspThreadId;
-  /** True while rehearsing costs nobody anything (the VM runs toward a stop). */
-  allowed: () => boolean;
+  /** 'run' while rehearsing costs nobody anything (the VM runs toward a stop), 'wait' while it
+   *  is about to run, 'stop' otherwise. */
+  gate: () => SliceGate;
   /** A code address to play the synthetic frame's caller (so the caller path runs too). */
   callerPc: () => bigint | undefined;
 }
@@ -59,14 +60,14 @@ export class StopRehearsal {
   private readonly slices: IdleSlices;
 
   constructor(private readonly d: RehearsalDeps) {
-    this.slices = new IdleSlices(d.allowed);
+    this.slices = new IdleSlices(d.gate);
   }
 
   /** Slices still queued (tests and traces). */
   get pending(): number { return this.slices.pending; }
 
   /** Queues a rehearsal at each pc not rehearsed yet, `rounds` times each (V8 optimizes a
-   *  function after a few calls, not on the first); runs while `allowed`. */
+   *  function after a few calls, not on the first); runs while the gate is open. */
   rehearse(pcs: Iterable<bigint>, rounds = 1): void {
     const fresh: bigint[] = [];
     for (const pc of pcs) {
@@ -78,7 +79,7 @@ export class StopRehearsal {
     for (let r = 0; r < rounds; r++) this.slices.add(fresh.flatMap(pc => this.slicesFor(pc)));
   }
 
-  /** Call when `allowed` may have turned true (the VM was resumed). */
+  /** Call when the gate may have opened (a continue started). */
   kick(): void { this.slices.kick(); }
 
   /** One stop in the slices a real one takes: unwind, describe the frames, each scope's values. */

@@ -3,7 +3,7 @@
 // inspection counts as done once the client fetched what was prefetched (burst).
 import * as assert from 'node:assert/strict';
 import { rspThread } from '../../../adapter/common/types';
-import { IdleSlices } from '../../../adapter/session/inspect/idleSlices';
+import { IdleSlices, type SliceGate } from '../../../adapter/session/inspect/idleSlices';
 import { InspectionBurst } from '../../../adapter/session/inspect/burst';
 import { StopRehearsal, syntheticMemory, syntheticRegisters } from '../../../adapter/session/inspect/warm';
 import { SourcePaths } from '../../../adapter/session/inspect/sources';
@@ -18,32 +18,44 @@ describe('session/inspect idle work', () => {
   describe('IdleSlices', () => {
     it('runs one slice per event-loop turn, letting callbacks queued meanwhile in between', async () => {
       const log: string[] = [];
-      const s = new IdleSlices(() => true);
+      const s = new IdleSlices(() => 'run');
       s.add([() => { log.push('a'); setImmediate(() => log.push('io')); }, () => { log.push('b'); }, () => { log.push('c'); }]);
       await turns(6);
       assert.deepEqual(log, ['a', 'io', 'b', 'c']);
       assert.equal(s.pending, 0);
     });
 
-    it('waits while not allowed and resumes on kick; a throwing slice does not stop the rest', async () => {
-      let allowed = false;
+    it('waits while stopped and resumes on kick; a throwing slice does not stop the rest', async () => {
+      let gate: SliceGate = 'stop';
       const log: string[] = [];
-      const s = new IdleSlices(() => allowed);
+      const s = new IdleSlices(() => gate);
       s.add([() => { throw new Error('boom'); }, () => { log.push('b'); }]);
       await turns(4);
       assert.equal(s.pending, 2);
-      allowed = true;
+      gate = 'run';
       s.kick();
       await turns(4);
       assert.deepEqual(log, ['b']);
       assert.equal(s.pending, 0);
     });
 
-    it('stops between slices when the permission goes away (the VM stopped)', async () => {
-      let allowed = true;
+    it("asks again by itself while the gate says 'wait' (the VM is about to run)", async () => {
+      let gate: SliceGate = 'wait';
       const log: string[] = [];
-      const s = new IdleSlices(() => allowed);
-      s.add([() => { log.push('a'); allowed = false; }, () => { log.push('b'); }]);
+      const s = new IdleSlices(() => gate);
+      s.add([() => { log.push('a'); }]);
+      await new Promise(r => setTimeout(r, 10));
+      assert.deepEqual(log, []);
+      gate = 'run';
+      await new Promise(r => setTimeout(r, 10));
+      assert.deepEqual(log, ['a']);
+    });
+
+    it('stops between slices when the permission goes away (the VM stopped)', async () => {
+      let gate: SliceGate = 'run';
+      const log: string[] = [];
+      const s = new IdleSlices(() => gate);
+      s.add([() => { log.push('a'); gate = 'stop'; }, () => { log.push('b'); }]);
       await turns(4);
       assert.deepEqual(log, ['a']);
       assert.equal(s.pending, 1);
@@ -61,8 +73,8 @@ describe('session/inspect idle work', () => {
       assert.deepEqual([...await syntheticMemory(undefined)(sp, 8)], new Array(8).fill(0));
     });
 
-    it('rehearses each site once (rounds at a time), only while allowed, with synthetic registers', async () => {
-      let allowed = false;
+    it('rehearses each site once (rounds at a time), only while the VM runs, with synthetic registers', async () => {
+      let gate: SliceGate = 'stop';
       const built: bigint[] = [];
       const frames = async (regs: ReadonlyMap<string, bigint>, read: (a: bigint, n: number) => Promise<Uint8Array>): Promise<Frame[]> => {
         built.push(regs.get('rip')!);
@@ -73,13 +85,13 @@ describe('session/inspect idle work', () => {
       };
       const r = new StopRehearsal({
         frames, vars: undefined, symbols: noSymbols(), sources: new SourcePaths(async () => undefined),
-        thread: () => T1, allowed: () => allowed, callerPc: () => 0x5000n,
+        thread: () => T1, gate: () => gate, callerPc: () => 0x5000n,
       });
       r.rehearse([0x1000n], 3);
       r.rehearse([0x1000n, 0x2000n]);
       await turns(20);
       assert.deepEqual(built, [], 'nothing runs while the VM is stopped');
-      allowed = true;
+      gate = 'run';
       r.kick();
       await turns(60);
       assert.deepEqual(built, [0x1000n, 0x1000n, 0x1000n, 0x2000n]);
