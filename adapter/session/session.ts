@@ -58,12 +58,11 @@ export class ExoDebugSession extends DebugSession {
       ev.body.allThreadsStopped = true;
       if (r.hitIds.length) ev.body.hitBreakpointIds = r.hitIds;
       if (r.text) ev.body.description = r.text;
-      // A step's stop goes out at once (a quick `next` waits for nothing else). Other stops: the
-      // prefetch's stack read goes out first (as this turn's promises run), the event right
-      // after: QEMU answers the read while the event travels to the client.
-      if (r.reason === 'step') this.sendEvent(ev);
+      // The event goes out at once, the prefetch's stack read right after: sending the read first
+      // delayed the event ~1 ms (the prefetch's first CPU work) for ~0.15 ms less inspection
+      // (A/B, 16 sessions each).
+      this.sendEvent(ev);
       this.inspector?.prefetch(r.thread);
-      if (r.reason !== 'step') setImmediate(() => this.sendEvent(ev));
     },
     output: (category, text) => this.sendEvent(new OutputEvent(text, category)),
     exited: description => {
