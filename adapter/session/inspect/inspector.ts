@@ -12,7 +12,7 @@ import { ClientColumns, CompletionFrame, CompletionIndex, consoleCompletions } f
 import { sourcePaths } from './sources';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
-import { describeFrame } from './stackView';
+import { describeFrame, type FrameView } from './stackView';
 import { StopRehearsal } from './warm';
 import { InspectionBurst } from './burst';
 import { traceSettled } from '../trace';
@@ -33,6 +33,9 @@ const WARM_ROUNDS = 3;
 
 export class Inspector {
   private frames = new Map<number, Promise<Frame[]>>();
+  /** The frames as the Call Stack shows them (names, sources: a stat per new file), made with
+   *  the frames at a stop, before the client asks. */
+  private views = new Map<number, Promise<FrameView[]>>();
   private frameHandles = new Map<number, { thread: RspThreadId; index: number; frame: Frame }>();
   private varHandles = new Map<number, Children>();
   private nextHandle = 1;
@@ -88,6 +91,7 @@ export class Inspector {
   /** Called on every stop: frames and variable handles refer to the previous state. */
   invalidate(): void {
     this.frames.clear();
+    this.views.clear();
     this.frameHandles.clear();
     this.varHandles.clear();
     this.scopeCache.clear();
@@ -107,6 +111,7 @@ export class Inspector {
       if (sp !== undefined) this.rt.rsp.readVirtual(thread, virt(sp), 8).catch(() => { /* the unwinder reads again */ });
     }, () => { /* idem */ });
     traceSettled('prefetch frames', this.framesOf(thread)).catch(() => { /* reported when really asked */ });
+    this.viewsOf(thread).catch(() => { /* idem */ });
     const fs = this.frameScope(thread, 0);
     if (fs) {
       // The Variables view asks for both right after the stop: render them in the meantime,
@@ -174,9 +179,20 @@ export class Inspector {
     return p;
   }
 
+  private viewsOf(thread: RspThreadId): Promise<FrameView[]> {
+    let p = this.views.get(thread);
+    if (!p) {
+      p = this.framesOf(thread).then(fs => Promise.all(fs.map(f => describeFrame(f, this.rt.symbols, this.sources))));
+      p.catch(() => this.views.delete(thread));
+      this.views.set(thread, p);
+    }
+    return p;
+  }
+
   async stackTrace(args: DebugProtocol.StackTraceArguments, _linesStartAt1: boolean): Promise<DebugProtocol.StackTraceResponse['body']> {
     const thread = rspThread(args.threadId);
     const frames = await this.framesOf(thread);
+    const views = await this.viewsOf(thread);
     const start = args.startFrame ?? 0;
     const count = args.levels ? Math.min(args.levels, frames.length - start) : frames.length - start;
     const out: DebugProtocol.StackFrame[] = [];
@@ -184,7 +200,7 @@ export class Inspector {
       const f = frames[i];
       const id = this.nextHandle++;
       this.frameHandles.set(id, { thread, index: i, frame: f });
-      out.push({ id, ...await describeFrame(f, this.rt.symbols, this.sources) });
+      out.push({ id, ...views[i] });
     }
     this.burst.served(thread, 'stack');
     return { stackFrames: out, totalFrames: frames.length };
@@ -297,6 +313,7 @@ export class Inspector {
     if (v === undefined) throw new ExoError('user', `"${args.value}" is not a number.`);
     await this.rt.rsp.writeRegister(thread, name, v);
     this.frames.delete(thread);
+    this.views.delete(thread);
     this.refreshValues();
     return { value: hex(BigInt.asUintN(64, v)) };
   }
@@ -349,6 +366,7 @@ export class Inspector {
   async writeMemory(args: DebugProtocol.WriteMemoryArguments): Promise<DebugProtocol.WriteMemoryResponse['body']> {
     const r = await writeMemory(this.rt, this.rt.lastThread, args);
     this.frames.clear(); // stacks may have changed; variable handles re-read when asked
+    this.views.clear();
     this.scopeCache.clear();
     this.nodeCache.clear();
     return r;
