@@ -80,18 +80,21 @@ export class LineRuns {
   private insns = new Map<string, PlanInsn>();
   /** Plans made at this stop, by thread and step kind. */
   private planned = new Map<string, Promise<Planned | undefined>>();
+  /** vCPUs whose code read and plan for the next step already started at this stop. */
+  private readonly prefetched = new Set<RspThreadId>();
   /** Bumped by invalidate(): work started for an older stop does not store its results. */
   private generation = 0;
 
   constructor(private readonly d: LineRunDeps) {}
 
   /** Forget code read so far (call on every resume, stop and memory write). */
-  invalidate(): void { this.code.clear(); this.insns.clear(); this.planned.clear(); this.generation++; }
+  invalidate(): void { this.code.clear(); this.insns.clear(); this.planned.clear(); this.prefetched.clear(); this.generation++; }
 
   /** Reads the code at the vCPU's pc and plans a `next` from there, ahead of a likely line step
    *  (the step then only changes breakpoints and resumes). */
   prefetch(thread: RspThreadId): void {
-    if (!this.d.lines.frameCfa) return;
+    if (!this.d.lines.frameCfa || this.prefetched.has(thread)) return;
+    this.prefetched.add(thread);
     const gen = this.generation;
     this.d.target.readRegisters(thread).then(async regs => {
       const pc = rip(regs);
@@ -221,6 +224,9 @@ export class LineRuns {
         await d.sites.sync();
         return { kind: 'special' };
       }
+      // The following step's code read goes out now, ahead of the stop's stack reads, and its
+      // plan and breakpoints are ready before a quick `next` arrives.
+      this.prefetch(thread);
       return { kind: 'done', result: { kind: 'stopped', reason: 'step', thread, hitIds: [], rip: rip(r.regs) } };
     } finally {
       this.release(sites);
