@@ -63,11 +63,6 @@ export class Runtime {
   hiddenLog: ((thread: RspThreadId, entry: BreakpointEntry) => Promise<boolean>) | undefined;
   /** Where the current frame of a vCPU returns to (step out); set by the inspector. */
   callerOf: CallerLocator = async () => undefined;
-  /** Hears each continue (and the run to the entry) as it starts: until its stop is reported
-   *  the adapter is idle (the inspector rehearses stops at the breakpoint sites then). */
-  onResume: (() => void) | undefined;
-  /** True from the start of a continue until its stop (or exit) is reported; false for steps. */
-  private freeRun = false;
   /** Resolves once the client has what it asks first about a stop of `thread` (stack, the top
    *  frame's variables); set by the inspector. Work for a later step waits for it. */
   inspected: (thread: RspThreadId) => Promise<void> = async () => undefined;
@@ -118,26 +113,18 @@ export class Runtime {
     };
   }
 
-  /** True while a continue runs (not a step): the adapter waits with nothing to do. */
-  get freeRunning(): boolean { return this.freeRun && !this.ended; }
-
-  /** Runs `work` in the background; its result becomes a stopped or exited event. `free`: a
-   *  continue, whose idle time others may use (onResume). */
-  private background(work: () => Promise<RunResult>, free = false): void {
+  /** Runs `work` in the background; its result becomes a stopped or exited event. */
+  private background(work: () => Promise<RunResult>): void {
     this.runs++;
     this.busy = this.busy.then(async () => {
       if (this.ended) return;
       let r: RunResult;
-      this.freeRun = free;
-      if (free) this.onResume?.();
       try { r = await work(); } catch (e) {
-        this.freeRun = false;
         if (this.ended) return;
         if (e instanceof ExoError && e.kind === 'disconnected') { this.end(describeError(e)); return; }
         this.events.output('stderr', `${describeError(e)}\n`);
         r = { kind: 'stopped', reason: 'exception', thread: this.lastThread, hitIds: [], text: describeError(e) };
       }
-      this.freeRun = false;
       if (this.ended) return;
       if (r.kind === 'exited') { this.end(r.description); return; }
       if (r.kind === 'temp') r = { kind: 'stopped', reason: 'step', thread: r.thread, hitIds: [] };
@@ -164,7 +151,7 @@ export class Runtime {
   }
 
   continueAll(): void {
-    this.background(() => this.runner.run({ current: this.lastThread }), true);
+    this.background(() => this.runner.run({ current: this.lastThread }));
   }
 
   /** Runs to the kernel entry (hidden breakpoint) and reports reason 'entry'. */
@@ -180,7 +167,7 @@ export class Runtime {
         this.table.removeTemp(site);
         await this.sites.sync();
       }
-    }, true);
+    });
   }
 
   step(thread: RspThreadId, kind: StepKind, granularity: Granularity): void {

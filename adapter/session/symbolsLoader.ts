@@ -8,6 +8,10 @@ import { skipPrologue } from '../symbols/query/prologue';
 import { typeOf } from '../symbols/values/types';
 import { cfiSectionsOf, frameCfa, X86_64_REG_NAMES } from '../symbols/unwind';
 import { engineFrames, FrameFacts, memoizeRows, type FrameBuilder } from './inspect/engineStack';
+import { readVariable, variableNode } from '../symbols/values/variables';
+import { StopRehearsal } from './inspect/warm';
+import { sourcePaths } from './inspect/sources';
+import type { Frame } from './inspect/stack';
 import type { FunctionRange, SourceLine } from './ports';
 import type { SessionSymbols } from './symbolsPort';
 import { noSymbols } from './symbolsPort';
@@ -49,13 +53,42 @@ export async function loadSymbols(path: string | undefined, say: (msg: string) =
   const session = facadeSymbols(sf, path, cfi);
   let main: { pc: bigint | undefined } | undefined;
   const facts = new FrameFacts(sf);
+  const frames = engineFrames(sf, cfi, a => session.dataSymbolAt(a), facts);
   const loaded: LoadedSymbols = {
-    session, file: sf, frames: engineFrames(sf, cfi, a => session.dataSymbolAt(a), facts),
-    warmAt: (addrs: readonly bigint[]) => warmAt(sf, cfi, facts, addrs),
+    session, file: sf, frames,
     mainPc: () => (main ??= { pc: mainPc(sf) }).pc,
   };
+  const rehearsal = new StopRehearsal({
+    frames, render: renderScope, symbols: session, sources: sourcePaths,
+    gate: () => 'run', callerPc: () => loaded.mainPc?.(),
+  });
+  loaded.warmAt = addrs => {
+    warmAt(sf, cfi, facts, addrs);
+    // Played inside the setBreakpoints request: with zero memory it is all promise turns, done
+    // before the request's own RSP traffic is answered.
+    void rehearsal.rehearseNow(addrs.slice(0, 16));
+  };
   warmUp(sf, cfi, facts);
+  // While QEMU starts: stops at the main function, a few times (V8 optimizes a function after
+  // some runs), so that the first real stop runs compiled code.
+  const pc = loaded.mainPc?.();
+  if (pc !== undefined) rehearsal.rehearse([pc], WARM_ROUNDS);
   return loaded;
+}
+
+/** Rehearsals at the main function while QEMU starts. */
+const WARM_ROUNDS = 3;
+
+/** Frame 0's parameters or locals as the Variables view renders them (FrameVariables.nodes),
+ *  with the first child of each compound value. */
+async function renderScope(f: Frame, which: 'params' | 'locals'): Promise<void> {
+  if (!f.scope || !f.state) return;
+  for (const die of f.scope[which]) {
+    try {
+      const n = await variableNode(await readVariable(die, f.scope, f.state), f.state);
+      if (n.childCount > 0) await n.children(0, 1);
+    } catch { /* only warming */ }
+  }
 }
 
 function mainPc(sf: SymbolFile): bigint | undefined {

@@ -13,7 +13,6 @@ import { sourcePaths } from './sources';
 import { disassemble } from './disassemble';
 import { FrameScope, FrameVariables } from './locals';
 import { describeFrame, type FrameView } from './stackView';
-import { StopRehearsal } from './warm';
 import { InspectionBurst } from './burst';
 import { traceSettled } from '../trace';
 import type { ValueNode } from '../../symbols/values/render';
@@ -28,8 +27,6 @@ async function inFormat(nodes: ValueNode[], format: IntegerFormat | undefined): 
 /** `format`: DAP's value format of the variables request (hex), for source values. */
 type Children = (start?: number, count?: number, format?: IntegerFormat) => Promise<DebugProtocol.Variable[]>;
 const hex = (v: bigint) => '0x' + v.toString(16);
-/** Rehearsals at the main function on the first run (see rehearseSites). */
-const WARM_ROUNDS = 3;
 
 export class Inspector {
   private frames = new Map<number, Promise<Frame[]>>();
@@ -47,8 +44,6 @@ export class Inspector {
   private valueContainers = new Map<number, { thread: RspThreadId; index: number; exprOf: (name: string) => string }>();
   private readonly completionIndex: CompletionIndex;
   private readonly sources = sourcePaths;
-  /** Stops at breakpoint sites played ahead while the VM runs toward them (warm.ts). */
-  private readonly rehearsal: StopRehearsal;
   /** What the client fetched of the last stop's prefetched answers (burst.ts). */
   private readonly burst = new InspectionBurst();
 
@@ -68,24 +63,7 @@ export class Inspector {
       if (!caller) return undefined;
       return { returnAddress: caller.pc, cfa: caller.regs.get('rsp') ?? caller.cfa ?? 0n };
     };
-    this.rehearsal = new StopRehearsal({
-      frames: rt.parts.loaded.frames, vars: this.vars, symbols: rt.symbols, sources: this.sources,
-      thread: () => rt.lastThread, callerPc: () => rt.parts.loaded.mainPc?.(),
-      // Only once the VM really runs: before that, breakpoints go in and the resume goes out.
-      gate: () => (!rt.freeRunning ? 'stop' : rt.isRunning ? 'run' : 'wait'),
-    });
-    rt.onResume = () => this.rehearseSites();
     rt.inspected = thread => this.burst.done(thread);
-  }
-
-  /** On each continue: rehearse a stop at every code breakpoint; on the first run (F5, while
-   *  the kernel boots) several at the kernel's main function, which gets V8 to optimize the code
-   *  every stop runs. */
-  private rehearseSites(): void {
-    const main = this.rt.parts.loaded.mainPc?.();
-    if (main !== undefined) this.rehearsal.rehearse([main], WARM_ROUNDS);
-    this.rehearsal.rehearse(this.rt.table.all().filter(e => e.siteKind === 'sw').flatMap(e => e.addresses));
-    this.rehearsal.kick();
   }
 
   /** Called on every stop: frames and variable handles refer to the previous state. */

@@ -1,25 +1,23 @@
-// Idle-time rehearsal of a stop at a breakpoint site. While the VM runs toward its breakpoints the
-// adapter has nothing to do, so it plays a stop at each site on a synthetic frame (pc = the site,
-// memory reading as zeros, no RSP traffic): the unit's DIEs, scopes, variable types, CFI rows and
-// line rows get parsed, and V8 compiles the unwinding and rendering code that the real stop's
-// stackTrace/scopes/variables then run hot. Work goes in small slices (idleSlices.ts).
-import type { RspThreadId } from '../../common/types';
-import type { FrameBuilder } from '../symbolsLoader';
+// Rehearsal of a stop: a stop played on a synthetic frame (pc = a breakpoint site or the kernel's
+// main function, memory reading as zeros, no RSP traffic), so that the unit's DIEs, scopes,
+// variable types, CFI rows and line rows are parsed and V8 has compiled the unwinding and
+// rendering code before a real stop's stackTrace/scopes/variables run it. Played while QEMU
+// starts (in small slices, idleSlices.ts) and as breakpoints are set (inside the request): not
+// while the VM runs, where its CPU is taken from QEMU's vCPUs on a small machine.
+import type { FrameBuilder } from './engineStack';
 import type { SessionSymbols } from '../symbolsPort';
 import { IdleSlices, type Slice, type SliceGate } from './idleSlices';
-import type { FrameVariables } from './locals';
 import type { SourcePaths } from './sources';
 import type { Frame } from './stack';
 import { describeFrame } from './stackView';
 import { trace } from '../trace';
 
 export interface RehearsalDeps {
-  frames: FrameBuilder | undefined;
-  vars: FrameVariables | undefined;
+  frames: FrameBuilder;
+  /** Renders frame 0's parameters or locals as the Variables view would. */
+  render: (frame: Frame, which: 'params' | 'locals') => Promise<void>;
   symbols: SessionSymbols;
   sources: SourcePaths;
-  /** Any vCPU id (synthetic frames never read through it). */
-  thread: () => RspThreadId;
   /** 'run' while rehearsing costs nobody anything (the VM runs toward a stop), 'wait' while it
    *  is about to run, 'stop' otherwise. */
   gate: () => SliceGate;
@@ -31,6 +29,8 @@ export interface RehearsalDeps {
 const SYNTHETIC_SP = 0xffff_c000_0001_0000n;
 /** Sites rehearsed per call: a function breakpoint on a generic may resolve to many. */
 const MAX_SITES = 32;
+/** Sites rehearsed in a session at most (each costs ~1 ms inside its setBreakpoints). */
+const MAX_REHEARSED = 256;
 /** Where the synthetic frame's return address and saved rbp may be looked for. */
 const FRAME_WINDOW = 0x200n;
 
@@ -79,19 +79,25 @@ export class StopRehearsal {
     for (let r = 0; r < rounds; r++) this.slices.add(fresh.flatMap(pc => this.slicesFor(pc)));
   }
 
-  /** Call when the gate may have opened (a continue started). */
+  /** Call when the gate may have opened. */
   kick(): void { this.slices.kick(); }
+
+  /** Rehearses the pcs not rehearsed yet at once, in one go (inside a request). */
+  async rehearseNow(pcs: Iterable<bigint>): Promise<void> {
+    for (const pc of pcs) {
+      if (this.done.has(pc) || this.done.size >= MAX_REHEARSED) continue;
+      this.done.add(pc);
+      for (const s of this.slicesFor(pc)) {
+        try { await s(); } catch { /* only warming */ }
+      }
+    }
+  }
 
   /** One stop in the slices a real one takes: unwind, describe the frames, each scope's values. */
   private slicesFor(pc: bigint): Slice[] {
-    const { frames: build, vars, symbols, sources } = this.d;
-    if (!build) return [];
+    const { frames: build, symbols, sources } = this.d;
     let frames: Frame[] = [];
-    const render = (which: 'params' | 'locals') => async () => {
-      if (!vars || !frames.length) return;
-      const fs = await vars.frameScope(this.d.thread(), frames, 0);
-      for (const n of await vars.nodes(fs, which)) if (n.childCount > 0) await n.children(0, 1);
-    };
+    const render = (which: 'params' | 'locals') => async () => { if (frames.length) await this.d.render(frames[0], which); };
     const slices: Slice[] = [
       async () => {
         const ret = this.d.callerPc();

@@ -73,9 +73,10 @@ describe('session/inspect idle work', () => {
       assert.deepEqual([...await syntheticMemory(undefined)(sp, 8)], new Array(8).fill(0));
     });
 
-    it('rehearses each site once (rounds at a time), only while the VM runs, with synthetic registers', async () => {
+    it('rehearses each site once (rounds at a time), only while the gate is open, with synthetic registers', async () => {
       let gate: SliceGate = 'stop';
       const built: bigint[] = [];
+      const rendered: string[] = [];
       const frames = async (regs: ReadonlyMap<string, bigint>, read: (a: bigint, n: number) => Promise<Uint8Array>): Promise<Frame[]> => {
         built.push(regs.get('rip')!);
         // The unwinder reads the return address through the synthetic memory: never the target.
@@ -84,18 +85,22 @@ describe('session/inspect idle work', () => {
         return [{ pc: regs.get('rip')!, lookupPc: regs.get('rip')!, regs, function: 'f', file: '/nonexistent/f.rs', line: 3 }];
       };
       const r = new StopRehearsal({
-        frames, vars: undefined, symbols: noSymbols(), sources: new SourcePaths(async () => undefined),
-        thread: () => T1, gate: () => gate, callerPc: () => 0x5000n,
+        frames, render: async (f, which) => { rendered.push(`${f.pc.toString(16)}:${which}`); },
+        symbols: noSymbols(), sources: new SourcePaths(async () => undefined), gate: () => gate, callerPc: () => 0x5000n,
       });
       r.rehearse([0x1000n], 3);
       r.rehearse([0x1000n, 0x2000n]);
       await turns(20);
-      assert.deepEqual(built, [], 'nothing runs while the VM is stopped');
+      assert.deepEqual(built, [], 'nothing runs while the gate is closed');
       gate = 'run';
       r.kick();
       await turns(60);
       assert.deepEqual(built, [0x1000n, 0x1000n, 0x1000n, 0x2000n]);
+      assert.deepEqual(rendered.slice(0, 2), ['1000:params', '1000:locals']);
       assert.equal(r.pending, 0);
+      // Inside a request: at once, each new site once.
+      await r.rehearseNow([0x2000n, 0x3000n, 0x3000n]);
+      assert.deepEqual(built.slice(4), [0x3000n]);
     });
   });
 
