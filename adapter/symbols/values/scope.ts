@@ -24,10 +24,8 @@ const unitRanges = new WeakMap<Dwarf, { low: bigint; high: bigint; unit: Unit }[
 
 /** The compile unit covering pc: through .debug_aranges, else by scanning unit ranges. */
 export function unitForPc(dwarf: Dwarf, pc: bigint): Unit | undefined {
-  const ar = dwarf.aranges();
-  if (ar) {
-    for (let i = 0; i < ar.length; i++) { const e = ar.entry(i); if (e.low <= pc && pc < e.high) return dwarf.unit(e.unit); }
-  }
+  const off = dwarf.aranges()?.unitAt(pc);
+  if (off !== undefined) return dwarf.unit(off);
   let ranges = unitRanges.get(dwarf);
   if (!ranges) {
     ranges = [];
@@ -41,13 +39,44 @@ export function unitForPc(dwarf: Dwarf, pc: bigint): Unit | undefined {
 
 const SUBPROGRAM = new Set<number>([DW_TAG.subprogram]);
 
-/** The out-of-line subprogram DIE containing pc. */
-export function subprogramAt(unit: Unit, pc: bigint): Die | undefined {
+/** A unit's out-of-line subprogram ranges sorted by low pc, with each range's DIE order and the
+ *  running maximum of highs (so a lookup knows how far back an enclosing range can start). */
+interface SubprogramIndex { lows: bigint[]; highs: bigint[]; maxHigh: bigint[]; order: number[]; dies: Die[] }
+const subprogramIndexes = new WeakMap<Unit, SubprogramIndex>();
+
+function subprogramIndex(unit: Unit): SubprogramIndex {
+  let ix = subprogramIndexes.get(unit);
+  if (ix) return ix;
+  const rows: { low: bigint; high: bigint; order: number; die: Die }[] = [];
+  let order = 0;
   for (const d of unit.diesWithTag(SUBPROGRAM)) {
+    order++;
     if (!d.has(DW_AT.low_pc) && !d.has(DW_AT.ranges)) continue;
-    if (contains(d, pc)) return d;
+    let ranges;
+    try { ranges = d.pcRanges(); } catch { continue; } // a bad DIE covers nothing, as before
+    for (const r of ranges) if (r.low < r.high) rows.push({ low: r.low, high: r.high, order, die: d });
   }
-  return undefined;
+  rows.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : a.order - b.order));
+  ix = { lows: [], highs: [], maxHigh: [], order: [], dies: [] };
+  let max = 0n;
+  for (const r of rows) {
+    if (r.high > max) max = r.high;
+    ix.lows.push(r.low); ix.highs.push(r.high); ix.maxHigh.push(max); ix.order.push(r.order); ix.dies.push(r.die);
+  }
+  subprogramIndexes.set(unit, ix);
+  return ix;
+}
+
+/** The out-of-line subprogram DIE containing pc (the first in DIE order when several do). */
+export function subprogramAt(unit: Unit, pc: bigint): Die | undefined {
+  const ix = subprogramIndex(unit);
+  let lo = 0, hi = ix.lows.length;
+  while (lo < hi) { const m = (lo + hi) >> 1; if (ix.lows[m] <= pc) lo = m + 1; else hi = m; }
+  let best = -1;
+  for (let i = lo - 1; i >= 0 && ix.maxHigh[i] > pc; i--) {
+    if (pc < ix.highs[i] && (best < 0 || ix.order[i] < ix.order[best])) best = i;
+  }
+  return best < 0 ? undefined : ix.dies[best];
 }
 
 /** Virtual frames at pc, innermost (deepest inlined call) first. */
