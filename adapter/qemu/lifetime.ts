@@ -120,10 +120,16 @@ export function sweepStaleTempDirs(log?: Logger, root = os.tmpdir()): string[] {
   return removed;
 }
 
-/** Whether process `pid` may still own `text`'s dir: its command line names it, or it exists
- *  but its command line cannot be read right now (empty while it execs QEMU from setpriv). */
+/** Whether process `pid` may still own `text`'s dir: its command line names it, or it is alive
+ *  but its command line reads empty (as while it execs QEMU from setpriv). Zombies read empty too:
+ *  an unreaped QEMU owns nothing. */
 function processMentions(pid: number, text: string): boolean {
   let cmd: string;
   try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return false; }
-  return cmd.length === 0 || cmd.includes(text);
+  if (cmd.length > 0) return cmd.includes(text);
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X' && state !== '';
+  } catch { return false; }
 }
